@@ -1,0 +1,83 @@
+// FrontendDecoder: incremental, validating decoder of client -> server bytes.
+#pragma once
+
+#include <cstddef>
+#include <string_view>
+
+#include "domain/status.h"
+#include "frontends/pgwire/decode_result.h"
+#include "frontends/pgwire/messages.h"
+#include "frontends/pgwire/wire_buffer.h"
+
+namespace domicile::pgwire {
+
+struct DecoderLimits {
+  size_t max_startup_packet = kDefaultMaxStartupPacket;
+  size_t max_message = kDefaultMaxMessage;
+  // For types that are always small (Sync, Describe, Close, Execute, ...): no honest client
+  // sends them big, so a huge length there is a desynchronised or hostile stream.
+  size_t max_small_message = kDefaultMaxSmallMessage;
+};
+
+// What a 'p' message means next; set by the session from the request it last sent.
+enum class PasswordKind {
+  kNone,          // no authentication in progress: a 'p' is a protocol violation
+  kPassword,      // after AuthenticationCleartextPassword / AuthenticationMD5Password
+  kSaslInitial,   // after AuthenticationSASL
+  kSaslResponse,  // after AuthenticationSASLContinue
+};
+
+// The states of one client connection, as the decoder sees them.
+enum class DecoderPhase {
+  kStartup,  // expecting an untyped packet: StartupMessage, SSLRequest, GSSENCRequest, Cancel
+  kTyped,    // after StartupMessage: type byte + length + body
+  kClosed,   // after CancelRequest or Terminate: no more bytes are acceptable
+  kFailed,   // after an error: every Next() repeats it
+};
+
+// Decodes one client connection. Feed it bytes with Append() (or Prepare()/Commit() to
+// receive straight into its buffer), then call Next() until it stops returning messages.
+// Validation happens before any field is read and a length is checked against the limits
+// before its body is waited for, so a peer cannot make it buffer more than one limit plus
+// one read. Errors are sticky and carry a kInvalidArgument text meant for the client
+// (SQLSTATE 08P01, then close). Not thread-safe: one connection, one thread.
+class FrontendDecoder {
+ public:
+  explicit FrontendDecoder(DecoderLimits limits = {}) : limits_(limits) {}
+
+  void Append(std::string_view bytes) { buffer_.Append(bytes); }
+  char* Prepare(size_t n) { return buffer_.Prepare(n); }
+  void Commit(size_t written) { buffer_.Commit(written); }
+
+  // The next message, NeedMoreData, or the error that ended the stream. Views inside the
+  // message stay valid until the next Append()/Prepare().
+  Decoded<FrontendMessage> Next();
+
+  // The meaning of the next 'p' message. Reset to kNone once one is decoded; while not
+  // kNone, any type other than 'p' or Terminate is a protocol violation (as in PostgreSQL).
+  void ExpectPasswordMessage(PasswordKind kind) { password_kind_ = kind; }
+
+  DecoderPhase phase() const { return phase_; }
+  // Bytes received and not yet decoded.
+  size_t buffered() const { return buffer_.size(); }
+
+ private:
+  Decoded<FrontendMessage> NextStartup();
+  Decoded<FrontendMessage> NextTyped();
+  Decoded<FrontendMessage> Fail(Status status);
+
+  DecoderLimits limits_;
+  WireBuffer buffer_;
+  DecoderPhase phase_ = DecoderPhase::kStartup;
+  PasswordKind password_kind_ = PasswordKind::kNone;
+  Status error_;
+};
+
+// The body decoders behind FrontendDecoder, for callers that framed the bytes themselves.
+// `body` excludes the type byte and the length word; views point into it.
+// The startup-phase packet after its length: the int32 code, then the parameters.
+Result<FrontendMessage> DecodeStartupPacket(std::string_view body);
+Result<FrontendMessage> DecodeFrontendMessage(char type, std::string_view body,
+                                              PasswordKind password_kind);
+
+}  // namespace domicile::pgwire
