@@ -1,0 +1,87 @@
+// Resolver: answers "which shard holds tenant T" from a cached, versioned copy of the catalog.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <thread>
+
+#include "domain/shard_map.h"
+#include "domain/status.h"
+#include "ports/catalog_store.h"
+
+namespace domicile {
+
+struct ResolverOptions {
+  // The cached map is never older than this: the store's version is checked at least this
+  // often, and a changed version is loaded at once.
+  std::chrono::milliseconds ttl{1000};
+};
+
+// Holds the current ShardMap behind an atomically published pointer.
+//
+// Threads: Lookup/Snapshot/version may be called from any number of threads and never block
+// in steady state: each thread keeps its own reference to the current map and only checks an
+// atomic generation counter; after a new version is published, a thread's first lookup
+// takes a short mutex once to pick it up. Start/Stop/Refresh/Publish are for one control
+// thread (the background refresher is started by Start).
+class Resolver {
+ public:
+  Resolver(CatalogStore& store, ResolverOptions options = {});
+  ~Resolver();  // stops the refresher
+  Resolver(const Resolver&) = delete;
+  Resolver& operator=(const Resolver&) = delete;
+
+  // Loads the catalog once (failing if it cannot) and starts the background refresher.
+  Status Start();
+  void Stop();
+
+  // Checks the store's version now and loads the catalog if it changed. Safe to call while
+  // the refresher runs (serialised internally).
+  Status Refresh();
+  // Asks the refresher to check the store now (e.g. after this process committed a change).
+  void NotifyChanged();
+  // Makes `map` current if it is newer than the current one (tests, in-process writers).
+  void Publish(std::shared_ptr<const ShardMap> map);
+
+  // Where `tenant_id` lives (case-insensitive). kNotFound "unknown tenant 'x'" when absent.
+  // The pointers in the Route stay valid until this thread's next Lookup or Snapshot call;
+  // hold Snapshot() instead to keep a map for longer.
+  Result<Route> Lookup(std::string_view tenant_id) const;
+  std::shared_ptr<const ShardMap> Snapshot() const;
+  uint64_t version() const;
+
+  // The last refresh error (ok when the last check succeeded). Routing goes on with the
+  // last good map while the store is unreachable.
+  Status last_refresh_status() const;
+
+ private:
+  const ShardMap& ThreadLocalMap() const;
+  void RefreshLoop();
+
+  CatalogStore& store_;
+  const ResolverOptions options_;
+  const uint64_t instance_id_;  // tells thread caches of different resolvers apart
+
+  mutable std::mutex map_mu_;  // guards current_; readers take it once per new version
+  std::shared_ptr<const ShardMap> current_;
+  std::atomic<uint64_t> generation_{0};  // bumped after each publish
+  std::atomic<uint64_t> version_{0};
+
+  std::mutex refresh_mu_;  // serialises Refresh
+  mutable std::mutex status_mu_;
+  Status last_refresh_status_;
+
+  std::mutex loop_mu_;
+  std::condition_variable loop_cv_;
+  bool stop_ = false;
+  bool wake_ = false;
+  std::thread refresher_;
+};
+
+}  // namespace domicile
