@@ -1,6 +1,8 @@
 // Topology files through toml++: shape checks here, catalog rules in the domain.
 #include "adapters/topology/toml_topology_loader.h"
 
+#include <toml++/toml.h>
+
 #include <algorithm>
 #include <cctype>
 #include <cstdint>
@@ -10,7 +12,6 @@
 #include <map>
 #include <optional>
 #include <sstream>
-#include <toml++/toml.h>
 #include <vector>
 
 #include "domain/shard.h"
@@ -22,16 +23,24 @@ namespace fs = std::filesystem;
 
 std::string_view TypeName(toml::node_type type) {
   switch (type) {
-    case toml::node_type::table: return "a table";
-    case toml::node_type::array: return "an array";
-    case toml::node_type::string: return "a string";
-    case toml::node_type::integer: return "an integer";
-    case toml::node_type::floating_point: return "a float";
-    case toml::node_type::boolean: return "a boolean";
+    case toml::node_type::table:
+      return "a table";
+    case toml::node_type::array:
+      return "an array";
+    case toml::node_type::string:
+      return "a string";
+    case toml::node_type::integer:
+      return "an integer";
+    case toml::node_type::floating_point:
+      return "a float";
+    case toml::node_type::boolean:
+      return "a boolean";
     case toml::node_type::date:
     case toml::node_type::time:
-    case toml::node_type::date_time: return "a date/time";
-    default: return "nothing";
+    case toml::node_type::date_time:
+      return "a date/time";
+    default:
+      return "nothing";
   }
 }
 
@@ -101,9 +110,7 @@ class Reader {
   }
 
  private:
-  void AddAt(int line, const std::string& message) {
-    problems_.emplace_back(line, message);
-  }
+  void AddAt(int line, const std::string& message) { problems_.emplace_back(line, message); }
   void Add(const toml::node& node, const std::string& message) {
     AddAt(static_cast<int>(node.source().begin.line), message);
   }
@@ -154,14 +161,14 @@ class Reader {
     const toml::node* node = table.get(key);
     if (node == nullptr) {
       if (required) {
-        AddAt(LineOf(table),
-              "[[" + std::string(section) + "]] is missing required key '" + std::string(key) + "'");
+        AddAt(LineOf(table), "[[" + std::string(section) + "]] is missing required key '" +
+                                 std::string(key) + "'");
       }
       return std::nullopt;
     }
     if (node->is_string()) return *node->value<std::string>();
-    Add(*node, "'" + std::string(key) + "' must be a string, not " +
-                   std::string(TypeName(node->type())));
+    Add(*node,
+        "'" + std::string(key) + "' must be a string, not " + std::string(TypeName(node->type())));
     return std::nullopt;
   }
 

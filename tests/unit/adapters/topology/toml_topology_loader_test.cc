@@ -133,8 +133,9 @@ TEST(TomlTopologyLoaderTest, UnknownKeySuggestsTheKnownOne) {
 }
 
 TEST(TomlTopologyLoaderTest, UnknownTopLevelKey) {
-  EXPECT_THAT(OnlyProblem("\n[[tenants]]\nid = \"a\"\nallow = [\"EU\"]\n"),
-              HasSubstr("t.toml:2: unknown key 'tenants' at the top level (did you mean 'tenant'?)"));
+  EXPECT_THAT(
+      OnlyProblem("\n[[tenants]]\nid = \"a\"\nallow = [\"EU\"]\n"),
+      HasSubstr("t.toml:2: unknown key 'tenants' at the top level (did you mean 'tenant'?)"));
 }
 
 TEST(TomlTopologyLoaderTest, SectionMustBeAnArrayOfTables) {
@@ -174,11 +175,10 @@ TEST(TomlTopologyLoaderTest, MissingRequiredKeys) {
 }
 
 TEST(TomlTopologyLoaderTest, UnsupportedEngineAndState) {
-  auto p = Problems(
-      "[[shard]]\nid = \"s\"\nengine = \"mysql\"\nregion = \"aws:x\"\nstate = \"gone\"\n");
+  auto p =
+      Problems("[[shard]]\nid = \"s\"\nengine = \"mysql\"\nregion = \"aws:x\"\nstate = \"gone\"\n");
   ASSERT_EQ(p.size(), 2u);
-  EXPECT_EQ(p[0],
-            "t.toml:3: engine 'mysql' is not supported: use \"postgres\" or \"sqlite\"");
+  EXPECT_EQ(p[0], "t.toml:3: engine 'mysql' is not supported: use \"postgres\" or \"sqlite\"");
   EXPECT_THAT(p[1], HasSubstr("t.toml:5: state 'gone' is not one of"));
 }
 
@@ -195,7 +195,8 @@ TEST(TomlTopologyLoaderTest, EachEngineNeedsItsAddress) {
 }
 
 TEST(TomlTopologyLoaderTest, DuplicateIds) {
-  auto p = Problems("[[tenant]]\nid = \"a\"\nallow = [\"EU\"]\n[[tenant]]\nid = \"A\"\nallow = []\n");
+  auto p =
+      Problems("[[tenant]]\nid = \"a\"\nallow = [\"EU\"]\n[[tenant]]\nid = \"A\"\nallow = []\n");
   ASSERT_EQ(p.size(), 1u);
   EXPECT_EQ(p[0], "t.toml:4: tenant 'A' is declared twice (first at line 1)");
 }
