@@ -35,21 +35,21 @@ enum class StatementKind {
   kUpdate,
   kDelete,
   kCopy,
-  kBegin,  // BEGIN, START TRANSACTION
-  kCommit,  // COMMIT, END
+  kBegin,     // BEGIN, START TRANSACTION
+  kCommit,    // COMMIT, END
   kRollback,  // ROLLBACK, ABORT
   kSavepoint,
-  kRelease,  // RELEASE [SAVEPOINT]
+  kRelease,     // RELEASE [SAVEPOINT]
   kRollbackTo,  // ROLLBACK TO [SAVEPOINT]
-  kPrepare,  // SQL-level PREPARE name AS ... (not PREPARE TRANSACTION)
+  kPrepare,     // SQL-level PREPARE name AS ... (not PREPARE TRANSACTION)
   kExecute,
   kDeallocate,
-  kSet,  // SET of an ordinary session variable (see SessionVariable)
+  kSet,    // SET of an ordinary session variable (see SessionVariable)
   kReset,  // RESET x, RESET ALL, SET x TO DEFAULT
   kShow,
-  kSetRouterVar,  // SET domicile.* : answered by the router, never forwarded
+  kSetRouterVar,    // SET domicile.* : answered by the router, never forwarded
   kResetRouterVar,  // RESET domicile.* or SET domicile.* TO DEFAULT
-  kShowRouterVar,  // SHOW domicile.*
+  kShowRouterVar,   // SHOW domicile.*
   kDiscard,
   kListen,
   kUnlisten,
@@ -57,7 +57,7 @@ enum class StatementKind {
   kDeclareCursor,
   kFetch,  // FETCH, MOVE
   kClose,  // CLOSE cursor, CLOSE ALL
-  kDdl,  // CREATE / ALTER / DROP / GRANT / TRUNCATE / COMMENT ...
+  kDdl,    // CREATE / ALTER / DROP / GRANT / TRUNCATE / COMMENT ...
   kOther,  // everything else: EXPLAIN, CALL, DO, VACUUM, 2PC, LOCK ...
 };
 
@@ -66,18 +66,18 @@ std::string_view StatementKindName(StatementKind kind);
 // Session state kinds that live on one backend connection and that the router cannot
 // rebuild on another one by replaying text. Used as bit masks in SessionStateEffects.
 enum SessionState : uint32_t {
-  kSessionTempTable = 1u << 0,  // CREATE TEMP TABLE/VIEW/SEQUENCE, SELECT INTO TEMP
-  kSessionHoldCursor = 1u << 1,  // DECLARE ... WITH HOLD
-  kSessionListen = 1u << 2,  // LISTEN
+  kSessionTempTable = 1u << 0,     // CREATE TEMP TABLE/VIEW/SEQUENCE, SELECT INTO TEMP
+  kSessionHoldCursor = 1u << 1,    // DECLARE ... WITH HOLD
+  kSessionListen = 1u << 2,        // LISTEN
   kSessionAdvisoryLock = 1u << 3,  // pg_advisory_lock & co (session-level, not xact)
-  kSessionPrepared = 1u << 4,  // SQL-level PREPARE
+  kSessionPrepared = 1u << 4,      // SQL-level PREPARE
   kSessionAll = (1u << 5) - 1,
 };
 
 // What a statement does to unreplayable session state. The analyzer only reports; the
 // router decides whether to pin the client to its backend or to unpin it.
 struct SessionStateEffects {
-  uint32_t creates = 0;  // SessionState bits created
+  uint32_t creates = 0;       // SessionState bits created
   uint32_t releases_all = 0;  // every item of these kinds dropped (DISCARD ALL, UNLISTEN *)
   uint32_t releases_one = 0;  // one item dropped (CLOSE c, DEALLOCATE p, pg_advisory_unlock)
 
@@ -92,8 +92,8 @@ struct SessionStateEffects {
 
 // SET / RESET / SHOW of a session variable, router-owned (domicile.*) or ordinary.
 struct SessionVariable {
-  std::string name;  // as PostgreSQL folds it ("timezone" for SET TIME ZONE); "all" for ALL
-  std::string value;  // SET's value as text, list items joined by ", "; empty otherwise
+  std::string name;    // as PostgreSQL folds it ("timezone" for SET TIME ZONE); "all" for ALL
+  std::string value;   // SET's value as text, list items joined by ", "; empty otherwise
   bool local = false;  // SET LOCAL / SET TRANSACTION: ends with the transaction, no replay
   bool operator==(const SessionVariable&) const = default;
 };
@@ -153,36 +153,66 @@ struct StatementInfo {
 
 inline std::string_view StatementKindName(StatementKind kind) {
   switch (kind) {
-    case StatementKind::kEmpty: return "Empty";
-    case StatementKind::kSelect: return "Select";
-    case StatementKind::kInsert: return "Insert";
-    case StatementKind::kUpdate: return "Update";
-    case StatementKind::kDelete: return "Delete";
-    case StatementKind::kCopy: return "Copy";
-    case StatementKind::kBegin: return "Begin";
-    case StatementKind::kCommit: return "Commit";
-    case StatementKind::kRollback: return "Rollback";
-    case StatementKind::kSavepoint: return "Savepoint";
-    case StatementKind::kRelease: return "Release";
-    case StatementKind::kRollbackTo: return "RollbackTo";
-    case StatementKind::kPrepare: return "Prepare";
-    case StatementKind::kExecute: return "Execute";
-    case StatementKind::kDeallocate: return "Deallocate";
-    case StatementKind::kSet: return "Set";
-    case StatementKind::kReset: return "Reset";
-    case StatementKind::kShow: return "Show";
-    case StatementKind::kSetRouterVar: return "SetRouterVar";
-    case StatementKind::kResetRouterVar: return "ResetRouterVar";
-    case StatementKind::kShowRouterVar: return "ShowRouterVar";
-    case StatementKind::kDiscard: return "Discard";
-    case StatementKind::kListen: return "Listen";
-    case StatementKind::kUnlisten: return "Unlisten";
-    case StatementKind::kNotify: return "Notify";
-    case StatementKind::kDeclareCursor: return "DeclareCursor";
-    case StatementKind::kFetch: return "Fetch";
-    case StatementKind::kClose: return "Close";
-    case StatementKind::kDdl: return "Ddl";
-    case StatementKind::kOther: return "Other";
+    case StatementKind::kEmpty:
+      return "Empty";
+    case StatementKind::kSelect:
+      return "Select";
+    case StatementKind::kInsert:
+      return "Insert";
+    case StatementKind::kUpdate:
+      return "Update";
+    case StatementKind::kDelete:
+      return "Delete";
+    case StatementKind::kCopy:
+      return "Copy";
+    case StatementKind::kBegin:
+      return "Begin";
+    case StatementKind::kCommit:
+      return "Commit";
+    case StatementKind::kRollback:
+      return "Rollback";
+    case StatementKind::kSavepoint:
+      return "Savepoint";
+    case StatementKind::kRelease:
+      return "Release";
+    case StatementKind::kRollbackTo:
+      return "RollbackTo";
+    case StatementKind::kPrepare:
+      return "Prepare";
+    case StatementKind::kExecute:
+      return "Execute";
+    case StatementKind::kDeallocate:
+      return "Deallocate";
+    case StatementKind::kSet:
+      return "Set";
+    case StatementKind::kReset:
+      return "Reset";
+    case StatementKind::kShow:
+      return "Show";
+    case StatementKind::kSetRouterVar:
+      return "SetRouterVar";
+    case StatementKind::kResetRouterVar:
+      return "ResetRouterVar";
+    case StatementKind::kShowRouterVar:
+      return "ShowRouterVar";
+    case StatementKind::kDiscard:
+      return "Discard";
+    case StatementKind::kListen:
+      return "Listen";
+    case StatementKind::kUnlisten:
+      return "Unlisten";
+    case StatementKind::kNotify:
+      return "Notify";
+    case StatementKind::kDeclareCursor:
+      return "DeclareCursor";
+    case StatementKind::kFetch:
+      return "Fetch";
+    case StatementKind::kClose:
+      return "Close";
+    case StatementKind::kDdl:
+      return "Ddl";
+    case StatementKind::kOther:
+      return "Other";
   }
   return "Unknown";
 }

@@ -40,7 +40,7 @@ struct RoutingRules {
 // A syntax error the parser reported, decoded from Analyze's Status (see FormatSyntaxError).
 struct SqlSyntaxError {
   std::string message;  // the parser's text: syntax error at or near "SELEC"
-  int position = 0;  // 1-based character position in the query; 0 when unknown
+  int position = 0;     // 1-based character position in the query; 0 when unknown
 };
 
 // Analyze's failure message for a syntax error: "<message> (position <n>)". Adapters build

@@ -1,0 +1,102 @@
+// Splits a query text into statements, classifies each, attaches comment hints, caches.
+#include "adapters/sql/pgquery/pg_query_statement_analyzer.h"
+
+#include <cstring>
+#include <string>
+#include <utility>
+
+#include "adapters/sql/pgquery/comment_hints.h"
+#include "adapters/sql/pgquery/pg_query_handles.h"
+#include "adapters/sql/pgquery/statement_classifier.h"
+
+namespace domicile {
+namespace {
+
+std::string_view Trim(std::string_view s) {
+  constexpr std::string_view kSpace = " \t\r\n\f\v";
+  size_t begin = s.find_first_not_of(kSpace);
+  if (begin == std::string_view::npos) return {};
+  return s.substr(begin, s.find_last_not_of(kSpace) - begin + 1);
+}
+
+// Byte range [begin, end) of a RawStmt; PostgreSQL reports length 0 for "up to the end".
+std::pair<size_t, size_t> StatementRange(const PgQuery__RawStmt& raw, size_t text_size) {
+  size_t begin = std::min(static_cast<size_t>(std::max(raw.stmt_location, 0)), text_size);
+  size_t end =
+      raw.stmt_len > 0 ? std::min(begin + static_cast<size_t>(raw.stmt_len), text_size) : text_size;
+  return {begin, end};
+}
+
+// Adds the hints to the statements that contain them and to the text as a whole.
+void AttachHints(const std::vector<pgquery::CommentHint>& hints,
+                 const std::vector<std::pair<size_t, size_t>>& ranges, StatementInfo& info) {
+  for (const pgquery::CommentHint& hint : hints) {
+    TenantRef ref = TenantRef::Literal(hint.tenant);
+    if (info.hint.is_none()) {
+      info.hint = ref;
+    } else if (info.hint != ref) {
+      info.hint_conflict = true;
+    }
+    size_t at = static_cast<size_t>(hint.offset);
+    for (size_t i = 0; i < ranges.size(); ++i) {
+      if (at >= ranges[i].first && at < ranges[i].second && info.statements[i].hint.is_none()) {
+        info.statements[i].hint = ref;
+      }
+    }
+  }
+}
+
+}  // namespace
+
+PgQueryStatementAnalyzer::PgQueryStatementAnalyzer(RoutingRules rules,
+                                                   PgQueryAnalyzerOptions options)
+    : rules_(std::move(rules)), options_(options), cache_(options.cache_entries) {}
+
+Result<std::shared_ptr<const StatementInfo>> PgQueryStatementAnalyzer::Analyze(
+    std::string_view sql) {
+  const bool cacheable = sql.size() <= options_.max_cached_sql_bytes;
+  if (cacheable) {
+    if (std::shared_ptr<const StatementInfo> hit = cache_.Find(sql)) return hit;
+  }
+  Result<std::shared_ptr<const StatementInfo>> analyzed = AnalyzeUncached(sql);
+  if (!analyzed.ok() || !cacheable) return analyzed;
+  return cache_.Insert(sql, std::move(analyzed).value());
+}
+
+Result<std::shared_ptr<const StatementInfo>> PgQueryStatementAnalyzer::AnalyzeUncached(
+    std::string_view sql) const {
+  if (sql.size() > options_.max_sql_bytes) {
+    return InvalidArgument("statement text of " + std::to_string(sql.size()) +
+                           " bytes exceeds the analyzer limit of " +
+                           std::to_string(options_.max_sql_bytes) + " bytes");
+  }
+  if (std::memchr(sql.data(), '\0', sql.size()) != nullptr) {
+    return InvalidArgument("statement text contains a NUL byte");
+  }
+  const std::string text(sql);  // libpg_query wants a NUL-terminated string
+  Result<pgquery::ParsedTree> parsed = pgquery::ParsedTree::Parse(text);
+  if (!parsed.ok()) return parsed.status();
+  const PgQuery__ParseResult& tree = parsed->tree();
+
+  auto info = std::make_shared<StatementInfo>();
+  std::vector<std::pair<size_t, size_t>> ranges;
+  info->statements.reserve(tree.n_stmts);
+  for (size_t i = 0; i < tree.n_stmts; ++i) {
+    const PgQuery__RawStmt& raw = *tree.stmts[i];
+    auto range = StatementRange(raw, text.size());
+    std::string_view stmt_text = Trim(sql.substr(range.first, range.second - range.first));
+    StatementDetail detail = pgquery::ClassifyStatement(raw.stmt, stmt_text, rules_);
+    detail.text = stmt_text;
+    info->session.Merge(detail.session);
+    info->statements.push_back(std::move(detail));
+    ranges.push_back(range);
+  }
+  if (info->statements.empty()) {  // "", ";", or only comments: EmptyQueryResponse
+    info->statements.emplace_back();
+    ranges.emplace_back(0, text.size());
+  }
+  AttachHints(pgquery::FindCommentHints(text), ranges, *info);
+  return std::shared_ptr<const StatementInfo>(std::move(info));
+}
+
+}  // namespace domicile
