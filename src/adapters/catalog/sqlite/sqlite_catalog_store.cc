@@ -1,0 +1,193 @@
+// SqliteCatalogStore: the embedded default catalog, one SQLite file shared by routers and admins.
+#include "adapters/catalog/sqlite/sqlite_catalog_store.h"
+
+#include <chrono>
+#include <filesystem>
+#include <limits>
+#include <system_error>
+
+#include "adapters/catalog/sqlite/sqlite_catalog_rows.h"
+#include "adapters/catalog/sqlite/sqlite_catalog_schema.h"
+
+namespace domicile {
+namespace {
+
+using sqlite::Db;
+using sqlite::Stmt;
+using sqlite::Transaction;
+
+constexpr int kBusyTimeoutMs = 5000;
+
+int64_t NowUnixMs() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+// Connection settings that live outside the file: set on every connection.
+Status ConfigureConnection(Db& db) {
+  int rc = sqlite3_busy_timeout(db.get(), kBusyTimeoutMs);
+  if (rc != SQLITE_OK) return sqlite::ErrorStatus(rc, "catalog " + db.path(), db.ErrorMessage());
+  return db.Exec("PRAGMA foreign_keys = ON; PRAGMA synchronous = FULL");
+}
+
+// WAL lets Load run beside a Commit. It is a property of the file, so it is set only once the
+// file is known to be ours (it rewrites the header).
+Status EnableWal(Db& db) {
+  auto stmt = Stmt::Prepare(db, "PRAGMA journal_mode = WAL");
+  if (!stmt.ok()) return stmt.status();
+  auto row = stmt->Step();
+  if (!row.ok()) return row.status();
+  if (!*row || stmt->Text(0) != "wal") {
+    return Unavailable("catalog " + db.path() + ": cannot use the WAL journal here (got '" +
+                       std::string(*row ? stmt->Text(0) : "") + "')");
+  }
+  return Status::Ok();
+}
+
+// Catalog ids cannot hold a newline, but the change log splits on it, so never trust that.
+std::string JoinOps(const std::vector<CatalogOp>& ops) {
+  std::string out;
+  for (const auto& op : ops) {
+    std::string line = DescribeOp(op);
+    for (char& c : line) {
+      if (c == '\n') c = ' ';
+    }
+    if (!out.empty()) out += '\n';
+    out += line;
+  }
+  return out;
+}
+
+std::vector<std::string> SplitOps(std::string_view text) {
+  std::vector<std::string> out;
+  while (!text.empty()) {
+    size_t nl = text.find('\n');
+    out.emplace_back(text.substr(0, nl));
+    if (nl == std::string_view::npos) break;
+    text.remove_prefix(nl + 1);
+  }
+  return out;
+}
+
+}  // namespace
+
+SqliteCatalogStore::SqliteCatalogStore(Key, std::string path, Db reader, Db writer)
+    : path_(std::move(path)), reader_(std::move(reader)), writer_(std::move(writer)) {}
+
+Result<std::unique_ptr<SqliteCatalogStore>> SqliteCatalogStore::Open(const std::string& path) {
+  std::filesystem::path parent = std::filesystem::path(path).parent_path();
+  std::error_code ec;
+  if (!parent.empty() && !std::filesystem::is_directory(parent, ec)) {
+    return Unavailable("cannot create catalog " + path + ": directory " + parent.string() +
+                       " does not exist");
+  }
+  auto writer = Db::Open(path, /*create=*/true);
+  if (!writer.ok()) return writer.status();
+  DOMICILE_RETURN_IF_ERROR(ConfigureConnection(*writer));
+  DOMICILE_RETURN_IF_ERROR(sqlite::CheckIsCatalog(*writer));
+  DOMICILE_RETURN_IF_ERROR(EnableWal(*writer));
+  DOMICILE_RETURN_IF_ERROR(sqlite::Migrate(*writer));
+
+  auto reader = Db::Open(path, /*create=*/false);
+  if (!reader.ok()) return reader.status();
+  DOMICILE_RETURN_IF_ERROR(ConfigureConnection(*reader));
+  // The reader never writes; make a bug that tries fail loudly.
+  DOMICILE_RETURN_IF_ERROR(reader->Exec("PRAGMA query_only = ON"));
+  return std::make_unique<SqliteCatalogStore>(Key(), path, std::move(*reader), std::move(*writer));
+}
+
+Result<ShardMap> SqliteCatalogStore::Load() {
+  std::lock_guard<std::mutex> lock(read_mu_);
+  // One read transaction: every table from the same WAL snapshot.
+  auto txn = Transaction::Begin(reader_, "BEGIN");
+  if (!txn.ok()) return txn.status();
+  auto map = sqlite::ReadCatalog(reader_);
+  if (!map.ok()) return map.status();
+  DOMICILE_RETURN_IF_ERROR(txn->Commit());
+  return map;
+}
+
+Result<uint64_t> SqliteCatalogStore::CurrentVersion() {
+  std::lock_guard<std::mutex> lock(read_mu_);
+  return sqlite::ReadVersion(reader_);
+}
+
+Status SqliteCatalogStore::Commit(uint64_t expected_version, const AppliedChange& change,
+                                  const std::string& reason) {
+  if (!change.changed()) return Status::Ok();
+  if (change.map.version() != expected_version + 1) {
+    return InvalidArgument("catalog commit: change makes version " +
+                           std::to_string(change.map.version()) + " but expects to follow " +
+                           std::to_string(expected_version));
+  }
+  if (change.map.version() > static_cast<uint64_t>(std::numeric_limits<int64_t>::max())) {
+    return InvalidArgument("catalog commit: version does not fit the catalog");
+  }
+  std::lock_guard<std::mutex> lock(write_mu_);
+  // IMMEDIATE takes the file's write lock before reading the version, so the compare and the
+  // set happen under one lock even across processes.
+  auto txn = Transaction::Begin(writer_, "BEGIN IMMEDIATE");
+  if (!txn.ok()) return txn.status();
+  auto stored = sqlite::ReadVersion(writer_);
+  if (!stored.ok()) return stored.status();
+  if (*stored != expected_version) {
+    return Conflict("catalog moved from version " + std::to_string(expected_version) + " to " +
+                    std::to_string(*stored));
+  }
+  auto ops = sqlite::OpWriter::Prepare(writer_);
+  if (!ops.ok()) return ops.status();
+  int step = 0;
+  for (const auto& op : change.effective) {
+    DOMICILE_RETURN_IF_ERROR(ops->Write(op));
+    if (commit_hook_) commit_hook_(++step);
+  }
+  auto version = static_cast<int64_t>(change.map.version());
+  auto set_version = Stmt::Prepare(writer_, "UPDATE catalog_meta SET version = ?1 WHERE id = 1");
+  if (!set_version.ok()) return set_version.status();
+  DOMICILE_RETURN_IF_ERROR(set_version->Bind(1, version));
+  DOMICILE_RETURN_IF_ERROR(set_version->Run());
+  auto log = Stmt::Prepare(writer_,
+                           "INSERT INTO catalog_changes (version, committed_at_ms, reason, ops) "
+                           "VALUES (?1, ?2, ?3, ?4)");
+  if (!log.ok()) return log.status();
+  DOMICILE_RETURN_IF_ERROR(log->Bind(1, version));
+  DOMICILE_RETURN_IF_ERROR(log->Bind(2, NowUnixMs()));
+  DOMICILE_RETURN_IF_ERROR(log->Bind(3, reason));
+  DOMICILE_RETURN_IF_ERROR(log->Bind(4, JoinOps(change.effective)));
+  DOMICILE_RETURN_IF_ERROR(log->Run());
+  return txn->Commit();
+}
+
+Result<std::vector<ChangeRecord>> SqliteCatalogStore::ChangesSince(uint64_t after_version,
+                                                                   size_t limit) {
+  constexpr auto kMax = static_cast<uint64_t>(std::numeric_limits<int64_t>::max());
+  std::vector<ChangeRecord> out;
+  if (limit == 0 || after_version >= kMax) return out;
+  std::lock_guard<std::mutex> lock(read_mu_);
+  auto stmt = Stmt::Prepare(reader_,
+                            "SELECT version, committed_at_ms, reason, ops FROM catalog_changes "
+                            "WHERE version > ?1 ORDER BY version LIMIT ?2");
+  if (!stmt.ok()) return stmt.status();
+  DOMICILE_RETURN_IF_ERROR(stmt->Bind(1, static_cast<int64_t>(after_version)));
+  DOMICILE_RETURN_IF_ERROR(stmt->Bind(2, static_cast<int64_t>(std::min<uint64_t>(limit, kMax))));
+  for (;;) {
+    auto row = stmt->Step();
+    if (!row.ok()) return row.status();
+    if (!*row) break;
+    ChangeRecord rec;
+    rec.version = static_cast<uint64_t>(stmt->Int(0));
+    rec.committed_at_unix_ms = stmt->Int(1);
+    rec.reason = stmt->Text(2);
+    rec.ops = SplitOps(stmt->Text(3));
+    out.push_back(std::move(rec));
+  }
+  return out;
+}
+
+void SqliteCatalogStore::SetCommitHookForTesting(std::function<void(int step)> hook) {
+  std::lock_guard<std::mutex> lock(write_mu_);
+  commit_hook_ = std::move(hook);
+}
+
+}  // namespace domicile
