@@ -11,6 +11,7 @@ std::string_view StatusCodeName(StatusCode code) {
     case StatusCode::kPolicyRefused: return "PolicyRefused";
     case StatusCode::kConflict: return "Conflict";
     case StatusCode::kUnavailable: return "Unavailable";
+    case StatusCode::kResourceExhausted: return "ResourceExhausted";
     case StatusCode::kCorrupt: return "Corrupt";
     case StatusCode::kInternal: return "Internal";
   }
@@ -26,6 +27,7 @@ std::string_view SqlState(StatusCode code) {
     case StatusCode::kPolicyRefused: return "42501";
     case StatusCode::kConflict: return "40001";
     case StatusCode::kUnavailable: return "08006";
+    case StatusCode::kResourceExhausted: return "53300";
     case StatusCode::kCorrupt: return "XX001";
     case StatusCode::kInternal: return "XX000";
   }

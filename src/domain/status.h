@@ -19,6 +19,7 @@ enum class StatusCode {
   kPolicyRefused,     // residency or placement refused (42501 / exit 3)
   kConflict,          // compare-and-set lost: the catalog moved on (40001 / exit 6)
   kUnavailable,       // a backend cannot be reached (08006 / exit 5)
+  kResourceExhausted, // a pool or limit is full and the wait timed out (53300 / exit 5)
   kCorrupt,           // a file that is not what it claims (XX001 / exit 5)
   kInternal,          // a bug or an unexpected backend answer (XX000 / exit 1)
 };
@@ -50,6 +51,9 @@ inline Status AlreadyExists(std::string m) { return {StatusCode::kAlreadyExists,
 inline Status PolicyRefused(std::string m) { return {StatusCode::kPolicyRefused, std::move(m)}; }
 inline Status Conflict(std::string m) { return {StatusCode::kConflict, std::move(m)}; }
 inline Status Unavailable(std::string m) { return {StatusCode::kUnavailable, std::move(m)}; }
+inline Status ResourceExhausted(std::string m) {
+  return {StatusCode::kResourceExhausted, std::move(m)};
+}
 inline Status Corrupt(std::string m) { return {StatusCode::kCorrupt, std::move(m)}; }
 inline Status Internal(std::string m) { return {StatusCode::kInternal, std::move(m)}; }
 

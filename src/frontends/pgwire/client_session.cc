@@ -1,0 +1,312 @@
+#include "frontends/pgwire/client_session.h"
+
+#include "domain/ids.h"
+#include "frontends/pgwire/backend_encoder.h"
+#include "frontends/pgwire/scram_exchange.h"
+#include "frontends/pgwire/startup_options.h"
+
+namespace domicile::pgwire {
+namespace {
+
+constexpr size_t kReadChunk = 16 * 1024;
+
+// Startup parameters that are not session settings to replay.
+bool IsConnectionParameter(std::string_view name) {
+  return name == "user" || name == "database" || name == "options" || name == "replication" ||
+         name.substr(0, 4) == "_pq_";
+}
+
+std::string QuoteLiteral(std::string_view value) {
+  std::string out = "'";
+  for (char c : value) {
+    if (c == '\'') out += '\'';
+    out += c;
+  }
+  return out + "'";
+}
+
+}  // namespace
+
+std::string SettingText(std::string_view name, std::string_view value) {
+  return "SET " + std::string(name) + " = " + QuoteLiteral(value);
+}
+
+ClientSession::ClientSession(RouterContext& ctx, tcp::socket socket)
+    : ctx_(ctx),
+      socket_(std::move(socket)),
+      decoder_(DecoderLimits{kDefaultMaxStartupPacket, ctx.settings.max_message_size,
+                             kDefaultMaxSmallMessage}) {
+  ++ctx_.counters.clients;
+}
+
+ClientSession::~ClientSession() {
+  --ctx_.counters.clients;
+  if (pinned_state_ != 0) --ctx_.counters.pinned_clients;
+  if (cancel_pid_ != 0) ctx_.cancels.Unregister(cancel_pid_);
+  if (server_) ctx_.pools.Release(std::move(server_), false);
+}
+
+awaitable<Status> ClientSession::ReadMessage(FrontendMessage& message) {
+  while (true) {
+    auto next = decoder_.Next();
+    if (next.has_value()) {
+      message = std::move(next).value();
+      co_return Status::Ok();
+    }
+    if (next.is_error()) co_return next.status();
+    co_await FlushClient();
+    char* at = decoder_.Prepare(kReadChunk);
+    ErrorCode ec;
+    size_t n = co_await socket_.async_read_some(asio::buffer(at, kReadChunk), Await(ec));
+    decoder_.Commit(n);
+    if (ec) {
+      closed_ = true;
+      co_return Unavailable("client went away: " + ec.message());
+    }
+  }
+}
+
+awaitable<Status> ClientSession::FlushClient() {
+  if (client_out_.empty() || closed_) co_return Status::Ok();
+  ErrorCode ec;
+  co_await asio::async_write(socket_, asio::buffer(client_out_), Await(ec));
+  client_out_.clear();
+  if (ec) {
+    closed_ = true;
+    co_return Unavailable("client went away: " + ec.message());
+  }
+  co_return Status::Ok();
+}
+
+void ClientSession::SendError(std::string_view sqlstate, std::string_view message,
+                              std::string_view detail) {
+  EncodeError(client_out_, "ERROR", sqlstate, message, detail);
+}
+
+void ClientSession::SendReady() {
+  Encode(client_out_, ReadyForQuery{static_cast<TransactionStatus>(tx_status_)});
+}
+
+awaitable<void> ClientSession::HandleCancel(const CancelRequest& cancel) {
+  auto target = ctx_.cancels.Lookup(cancel.pid, cancel.secret);
+  if (target) {
+    co_await SendCancel(socket_.get_executor(), target->endpoint, target->pid, target->secret);
+  }
+}
+
+awaitable<bool> ClientSession::Startup() {
+  FrontendMessage message;
+  while (true) {
+    Status st = co_await ReadMessage(message);
+    if (!st.ok()) {
+      if (!closed_) {
+        EncodeError(client_out_, "FATAL", kSqlStateProtocolViolation, st.message());
+        co_await FlushClient();
+      }
+      co_return false;
+    }
+    if (std::holds_alternative<SslRequest>(message) ||
+        std::holds_alternative<GssEncRequest>(message)) {
+      client_out_ += 'N';  // no TLS/GSS yet: the client goes on in plain text or gives up
+      co_await FlushClient();
+      continue;
+    }
+    if (auto* cancel = std::get_if<CancelRequest>(&message)) {
+      co_await HandleCancel(*cancel);
+      co_return false;
+    }
+    if (std::holds_alternative<StartupMessage>(message)) break;
+    co_return false;
+  }
+  const auto& startup = std::get<StartupMessage>(message);
+  auto fatal = [&](std::string_view sqlstate, const std::string& text) {
+    EncodeError(client_out_, "FATAL", sqlstate, text);
+  };
+  if ((startup.protocol_version >> 16) != 3) {
+    fatal("0A000", "unsupported frontend protocol " + std::to_string(startup.protocol_version >> 16));
+    co_await FlushClient();
+    co_return false;
+  }
+  user_ = std::string(startup.Get("user"));
+  database_ = std::string(startup.Get("database"));
+  if (database_.empty()) database_ = user_;
+  if (user_.empty()) {
+    fatal("28000", "no PostgreSQL user name specified in startup packet");
+    co_await FlushClient();
+    co_return false;
+  }
+  if (!startup.Get("replication").empty() && startup.Get("replication") != "false") {
+    fatal("0A000", "domicile does not route replication connections");
+    co_await FlushClient();
+    co_return false;
+  }
+  for (const auto& [name, value] : startup.parameters) {
+    if (!IsConnectionParameter(name)) startup_settings_[name] = SettingText(name, value);
+  }
+  auto options = ParseStartupOptions(startup.Get("options"));
+  if (!options.ok()) {
+    fatal("22023", "invalid startup options: " + options.status().message());
+    co_await FlushClient();
+    co_return false;
+  }
+  for (const auto& setting : *options) {
+    if (setting.name == "domicile.tenant") {
+      auto id = NormalizeId("tenant", setting.value);
+      if (!id.ok()) {
+        fatal("22023", id.status().message());
+        co_await FlushClient();
+        co_return false;
+      }
+      startup_tenant_ = *id;
+    } else if (setting.name.rfind("domicile.", 0) == 0) {
+      fatal("42704", "unrecognized configuration parameter \"" + setting.name + "\"");
+      co_await FlushClient();
+      co_return false;
+    } else {
+      startup_settings_[setting.name] = SettingText(setting.name, setting.value);
+    }
+  }
+  settings_ = startup_settings_;
+  if (!co_await Authenticate(user_)) co_return false;
+  SendStartupParameters(user_);
+  co_await FlushClient();
+  co_return !closed_;
+}
+
+awaitable<bool> ClientSession::Authenticate(const std::string& user) {
+  if (ctx_.settings.users.empty()) {
+    Encode(client_out_, AuthenticationOk{});
+    co_return true;
+  }
+  auto found = ctx_.settings.users.find(user);
+  // An unknown user runs the same exchange against a mock verifier, so probing cannot tell.
+  ScramServer scram(found != ctx_.settings.users.end()
+                        ? found->second.verifier
+                        : ScramServer::MockVerifier(user, "domicile-mock"));
+  Encode(client_out_, AuthenticationSasl{{kScramSha256}});
+  decoder_.ExpectPasswordMessage(PasswordKind::kSaslInitial);
+  FrontendMessage message;
+  auto fail = [&](const Status& st) {
+    EncodeError(client_out_, "FATAL", ScramFailureSqlState(st),
+                st.code() == StatusCode::kPolicyRefused
+                    ? "password authentication failed for user \"" + user + "\""
+                    : st.message());
+  };
+  Status st = co_await ReadMessage(message);
+  auto* initial = st.ok() ? std::get_if<SaslInitialResponse>(&message) : nullptr;
+  if (initial == nullptr || initial->mechanism != kScramSha256 || !initial->data) {
+    fail(st.ok() ? InvalidArgument("expected a SCRAM-SHA-256 SASLInitialResponse") : st);
+    co_await FlushClient();
+    co_return false;
+  }
+  auto server_first = scram.HandleClientFirst(*initial->data);
+  if (!server_first.ok()) {
+    fail(server_first.status());
+    co_await FlushClient();
+    co_return false;
+  }
+  Encode(client_out_, AuthenticationSaslContinue{*server_first});
+  decoder_.ExpectPasswordMessage(PasswordKind::kSaslResponse);
+  st = co_await ReadMessage(message);
+  auto* response = st.ok() ? std::get_if<SaslResponse>(&message) : nullptr;
+  if (response == nullptr) {
+    fail(st.ok() ? InvalidArgument("expected a SASLResponse") : st);
+    co_await FlushClient();
+    co_return false;
+  }
+  auto server_final = scram.HandleClientFinal(response->data);
+  if (!server_final.ok() || found == ctx_.settings.users.end()) {
+    fail(server_final.ok() ? PolicyRefused("unknown user") : server_final.status());
+    co_await FlushClient();
+    co_return false;
+  }
+  Encode(client_out_, AuthenticationSaslFinal{*server_final});
+  Encode(client_out_, AuthenticationOk{});
+  co_return true;
+}
+
+void ClientSession::SendStartupParameters(const std::string& user) {
+  auto value_of = [&](std::string_view name, std::string_view fallback) -> std::string {
+    auto it = settings_.find(std::string(name));
+    if (it == settings_.end()) return std::string(fallback);
+    // settings_ holds "SET name = 'value'": give the client back the plain value.
+    std::string_view text = it->second;
+    size_t q = text.find('\'');
+    std::string out;
+    for (size_t i = q + 1; i + 1 < text.size(); ++i) {
+      if (text[i] == '\'' && text[i + 1] == '\'') ++i;
+      out += text[i];
+    }
+    return out;
+  };
+  const std::pair<std::string_view, std::string> params[] = {
+      {"server_version", ctx_.settings.server_version},
+      {"server_encoding", "UTF8"},
+      {"client_encoding", value_of("client_encoding", "UTF8")},
+      {"DateStyle", value_of("DateStyle", "ISO, MDY")},
+      {"TimeZone", value_of("TimeZone", ctx_.settings.default_timezone)},
+      {"IntervalStyle", "postgres"},
+      {"integer_datetimes", "on"},
+      {"standard_conforming_strings", "on"},
+      {"is_superuser", "off"},
+      {"default_transaction_read_only", "off"},
+      {"in_hot_standby", "off"},
+      {"session_authorization", user},
+      {"application_name", value_of("application_name", "")},
+  };
+  for (const auto& [name, value] : params) Encode(client_out_, ParameterStatus{name, value});
+  auto [pid, secret] = ctx_.cancels.Register();
+  cancel_pid_ = pid;
+  cancel_secret_ = secret;
+  Encode(client_out_, BackendKeyData{pid, secret});
+  SendReady();
+}
+
+awaitable<void> ClientSession::Run() {
+  auto self = shared_from_this();
+  ErrorCode ec;
+  socket_.set_option(tcp::no_delay(true), ec);
+  if (!co_await Startup()) co_return;
+  FrontendMessage message;
+  while (!closed_) {
+    Status st = co_await ReadMessage(message);
+    if (!st.ok()) {
+      if (!closed_) {
+        EncodeError(client_out_, "FATAL", kSqlStateProtocolViolation, st.message());
+        co_await FlushClient();
+      }
+      break;
+    }
+    if (auto* query = std::get_if<Query>(&message)) {
+      if (!batch_spans_.empty()) co_await HandleBatch();
+      co_await HandleQuery(query->sql);
+    } else if (std::holds_alternative<Sync>(message) || std::holds_alternative<Flush>(message)) {
+      BufferMessage(message);
+      co_await HandleBatch();
+    } else if (std::holds_alternative<Parse>(message) || std::holds_alternative<Bind>(message) ||
+               std::holds_alternative<Describe>(message) ||
+               std::holds_alternative<Execute>(message) ||
+               std::holds_alternative<Close>(message)) {
+      BufferMessage(message);
+    } else if (std::holds_alternative<Terminate>(message)) {
+      closed_ = true;
+    } else if (std::holds_alternative<CopyData>(message) ||
+               std::holds_alternative<CopyDone>(message) ||
+               std::holds_alternative<CopyFail>(message)) {
+      // Outside COPY these are ignored, as PostgreSQL does.
+    } else {
+      EncodeError(client_out_, "FATAL", kSqlStateProtocolViolation,
+                  "unexpected " + std::string(MessageName(message)) + " message");
+      co_await FlushClient();
+      break;
+    }
+    if (!client_out_.empty() && decoder_.buffered() == 0) co_await FlushClient();
+  }
+  // A connection in a known clean state goes back to the pool; anything else is closed.
+  if (server_) Detach(server_status_ == 'I' && !unsynced_ && pinned_state_ == 0 && !server_->broken() &&
+                      ctx_.pools.settings().mode == PoolMode::kTransaction);
+  ErrorCode ignored;
+  socket_.close(ignored);
+}
+
+}  // namespace domicile::pgwire

@@ -1,0 +1,146 @@
+// ClientSession: one client connection, from startup to Terminate, routing each transaction
+// to its tenant's shard over pooled server connections.
+#pragma once
+
+#include <cstdint>
+#include <deque>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "domain/statement_info.h"
+#include "frontends/pgwire/asio.h"
+#include "frontends/pgwire/frontend_decoder.h"
+#include "frontends/pgwire/router_context.h"
+#include "frontends/pgwire/server_connection.h"
+
+namespace domicile::pgwire {
+
+// Runs on one strand: Run and everything it calls execute one at a time, so the session's
+// state needs no locks. The session owns its server connection while attached.
+class ClientSession : public std::enable_shared_from_this<ClientSession> {
+ public:
+  ClientSession(RouterContext& ctx, tcp::socket socket);
+  ~ClientSession();
+
+  awaitable<void> Run();
+
+ private:
+  // A prepared statement as the client named it, and the name the router gives it on servers
+  // (the same text and types share one server-side statement per server connection).
+  struct PreparedStatement {
+    std::string query;
+    std::vector<uint32_t> param_types;
+    std::string server_name;  // "" for the unnamed statement
+    std::shared_ptr<const StatementInfo> info;  // null when the text did not parse
+  };
+  // What the router expects the server to answer for one forwarded message.
+  struct Expect {
+    enum class Action { kPass, kSwallow, kSynthesize };
+    Action action = Action::kPass;
+    std::string_view ends;  // response types that finish this entry
+    bool is_sync = false;   // Sync or Query: errors skip to it, 'Z' ends it
+    std::string synthesized;  // kSynthesize: bytes to send the client in its place
+    std::string prepares;     // a Parse: the server statement name it creates on success
+  };
+  // Where a batch's tenant came from, for precedence and error messages.
+  struct TenantCandidate {
+    std::string tenant;
+    std::string_view source;  // "hint", "SET", "startup option", "statement"
+  };
+
+  // Startup and authentication; false when the connection is done (cancel, refusal).
+  awaitable<bool> Startup();
+  awaitable<bool> Authenticate(const std::string& user);
+  void SendStartupParameters(const std::string& user);
+
+  // Reads the next client message into `message` (views valid until the next read).
+  awaitable<Status> ReadMessage(FrontendMessage& message);
+  awaitable<void> HandleCancel(const CancelRequest& cancel);
+
+  // The main loop's steps.
+  awaitable<void> HandleQuery(std::string_view sql);
+  awaitable<void> HandleBatch();  // extended-protocol messages buffered up to Sync/Flush
+  void BufferMessage(const FrontendMessage& message);
+
+  // Routing.
+  Status CollectTenantFromInfo(const StatementInfo& info, std::vector<TenantCandidate>& out);
+  Result<const Shard*> ChooseShard(const std::vector<TenantCandidate>& statement_tenants,
+                                   std::string* chosen_tenant);
+  awaitable<Status> Attach(const Shard& shard);
+  void Detach(bool reusable);
+  void ReleaseIfIdle();
+
+  // Forwarding and relaying.
+  void AppendSessionReplay();
+  void AppendRewritten(const FrontendMessage& message);
+  awaitable<Status> FlushServer();
+  awaitable<Status> FlushClient();
+  awaitable<Status> Relay();
+  awaitable<Status> RelayCopyIn();
+  void OnServerLost(const Status& st);
+
+  // Bookkeeping after statements succeeded on a server: SETs to replay, pinning.
+  void AfterSuccess(const StatementDetail& stmt);
+  void SetPinned(uint32_t state);
+
+  // Answers the router gives itself.
+  bool TryAnswerLocally(const StatementInfo& info);
+  // Answers an extended-protocol batch without a server when every statement it executes
+  // is transaction control or SET; false when it needs a shard.
+  bool TryAnswerBatchLocally(const std::vector<FrontendMessage>& messages);
+  // The tag and local effect of a statement the router can answer itself, or empty.
+  std::string LocalStatement(const StatementDetail& stmt, bool apply);
+  awaitable<void> HandleAbortedQuery(const std::shared_ptr<const StatementInfo>& info);
+  void AnswerRouterVariable(const StatementDetail& stmt);
+  void SendError(std::string_view sqlstate, std::string_view message,
+                 std::string_view detail = {});
+  void SendReady();
+  void RefuseInTransaction(std::string_view sqlstate, const std::string& message);
+
+  RouterContext& ctx_;
+  tcp::socket socket_;
+  FrontendDecoder decoder_;
+  std::string client_out_;
+  std::string server_out_;
+  bool closed_ = false;
+
+  std::string user_;
+  std::string database_;
+  int32_t cancel_pid_ = 0;
+  int32_t cancel_secret_ = 0;
+
+  // Tenant sources that outlive a statement.
+  std::optional<std::string> startup_tenant_;
+  std::optional<std::string> set_tenant_;
+
+  // Session settings to replay on whichever server connection serves the next transaction:
+  // name -> SET text.
+  std::map<std::string, std::string> settings_;
+  std::map<std::string, std::string> startup_settings_;  // what RESET ALL returns to
+
+  std::unique_ptr<ServerConnection> server_;
+  std::string attached_shard_;
+  char tx_status_ = 'I';            // what the client was last told
+  char server_status_ = 'I';        // what the attached server last said
+  bool unsynced_ = false;           // a Flush-ended batch awaits its Sync on this server
+  bool router_aborted_tx_ = false;  // the router refused a statement inside a transaction
+  std::optional<std::string> deferred_begin_;  // BEGIN answered locally, sent with the first route
+  uint32_t pinned_state_ = 0;       // SessionState bits that keep the server connection
+
+  std::unordered_map<std::string, PreparedStatement> statements_;
+  uint64_t unnamed_parse_on_ = 0;   // server connection id that has the unnamed statement
+
+  // The extended-protocol batch being collected: each message re-encoded back to back.
+  std::string batch_bytes_;
+  std::vector<std::pair<size_t, size_t>> batch_spans_;  // (offset, length) per message
+
+  std::deque<Expect> expect_;
+  bool saw_error_ = false;  // an ErrorResponse went to the client in the current batch
+};
+
+}  // namespace domicile::pgwire

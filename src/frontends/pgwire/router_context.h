@@ -1,0 +1,82 @@
+// RouterContext: what every client session of one `domicile serve` shares.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <unordered_map>
+
+#include "app/resolver.h"
+#include "frontends/pgwire/asio.h"
+#include "frontends/pgwire/conninfo.h"
+#include "frontends/pgwire/scram.h"
+#include "frontends/pgwire/server_pool.h"
+#include "ports/statement_analyzer.h"
+
+namespace domicile::pgwire {
+
+struct ClientUser {
+  std::string name;
+  ScramVerifier verifier;
+};
+
+struct RouterSettings {
+  PoolSettings pool;
+  size_t max_message_size = kDefaultMaxMessage;
+  // Empty: trust (the server refuses to listen beyond loopback then). Otherwise every client
+  // logs in with SCRAM-SHA-256 against these.
+  std::map<std::string, ClientUser, std::less<>> users;
+  std::string server_version = "15.0 (domicile)";
+  std::string default_timezone = "UTC";
+};
+
+// Where a session's in-flight query runs, so a CancelRequest can reach it.
+struct CancelTarget {
+  ServerEndpoint endpoint;
+  int32_t pid = 0;
+  int32_t secret = 0;
+};
+
+// Client-side BackendKeyData -> the server a session is using right now. Thread-safe.
+class CancelRegistry {
+ public:
+  // A fresh (pid, secret) pair for a new client session.
+  std::pair<int32_t, int32_t> Register();
+  void Unregister(int32_t pid);
+  void SetTarget(int32_t pid, std::optional<CancelTarget> target);
+  // The server to cancel for (pid, secret), or nullopt (unknown key or wrong secret).
+  std::optional<CancelTarget> Lookup(int32_t pid, int32_t secret) const;
+
+ private:
+  struct Entry {
+    int32_t secret = 0;
+    std::optional<CancelTarget> target;
+  };
+  mutable std::mutex mu_;
+  std::unordered_map<int32_t, Entry> entries_;
+  int32_t next_pid_ = 1000;
+};
+
+struct RouterCounters {
+  std::atomic<int64_t> clients{0};
+  std::atomic<int64_t> pinned_clients{0};
+  std::atomic<int64_t> transactions{0};
+  std::atomic<int64_t> refused{0};
+};
+
+// Shared, long-lived; every member is thread-safe.
+struct RouterContext {
+  asio::io_context& io;
+  Resolver& resolver;
+  StatementAnalyzer& analyzer;
+  ServerPools& pools;
+  const RouterSettings& settings;
+  CancelRegistry cancels;
+  RouterCounters counters;
+};
+
+}  // namespace domicile::pgwire

@@ -1,0 +1,233 @@
+#include "frontends/pgwire/server_connection.h"
+
+#include <openssl/evp.h>
+
+#include <atomic>
+
+#include "frontends/pgwire/backend_parsers.h"
+#include "frontends/pgwire/frontend_encoder.h"
+#include "frontends/pgwire/messages.h"
+#include "frontends/pgwire/scram_exchange.h"
+
+namespace domicile::pgwire {
+namespace {
+
+std::atomic<uint64_t> next_connection_id{1};
+constexpr size_t kReadChunk = 16 * 1024;
+
+std::string Md5Hex(std::string_view data) {
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int len = 0;
+  EVP_Digest(data.data(), data.size(), digest, &len, EVP_md5(), nullptr);
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out;
+  for (unsigned i = 0; i < len; ++i) {
+    out += kHex[digest[i] >> 4];
+    out += kHex[digest[i] & 15];
+  }
+  return out;
+}
+
+// Connects `socket` to `endpoint`, giving up after its connect_timeout.
+awaitable<Status> Dial(tcp::socket& socket, const ServerEndpoint& endpoint) {
+  ErrorCode ec;
+  auto address = asio::ip::make_address(endpoint.host, ec);
+  tcp::endpoint target;
+  if (ec) {
+    tcp::resolver resolver(socket.get_executor());
+    auto results = co_await resolver.async_resolve(endpoint.host, std::to_string(endpoint.port),
+                                                   Await(ec));
+    if (ec || results.empty()) {
+      co_return Unavailable("cannot resolve " + endpoint.host + ": " + ec.message());
+    }
+    target = *results.begin();
+  } else {
+    target = tcp::endpoint(address, endpoint.port);
+  }
+  asio::steady_timer timer(socket.get_executor());
+  timer.expires_after(endpoint.connect_timeout);
+  bool timed_out = false;
+  timer.async_wait([&](const ErrorCode& e) {
+    if (!e) {
+      timed_out = true;
+      ErrorCode ignored;
+      socket.cancel(ignored);
+    }
+  });
+  co_await socket.async_connect(target, Await(ec));
+  timer.cancel();
+  if (timed_out) co_return Unavailable("timed out connecting to " + endpoint.Describe());
+  if (ec) co_return Unavailable("cannot connect to " + endpoint.Describe() + ": " + ec.message());
+  socket.set_option(tcp::no_delay(true), ec);
+  co_return Status::Ok();
+}
+
+}  // namespace
+
+ServerConnection::ServerConnection(asio::any_io_executor executor)
+    : socket_(executor),
+      id_(next_connection_id.fetch_add(1)),
+      created_at_(std::chrono::steady_clock::now()),
+      last_used_(created_at_) {}
+
+ServerConnection::~ServerConnection() { Close(); }
+
+void ServerConnection::Close() {
+  ErrorCode ec;
+  if (socket_.is_open()) {
+    if (!broken_) {
+      out_.clear();
+      Encode(out_, Terminate{});
+      asio::write(socket_, asio::buffer(out_), ec);  // tiny, best effort, never blocks long
+    }
+    socket_.close(ec);
+  }
+  broken_ = true;
+}
+
+void ServerConnection::NoteParameter(std::string_view name, std::string_view value) {
+  parameters_[std::string(name)] = std::string(value);
+}
+
+awaitable<Status> ServerConnection::Open(const ServerEndpoint& endpoint) {
+  endpoint_ = endpoint;
+  Status st = co_await Dial(socket_, endpoint);
+  if (!st.ok()) {
+    broken_ = true;
+    co_return st;
+  }
+  StartupMessage startup;
+  startup.parameters["user"] = endpoint.user;
+  startup.parameters["database"] = endpoint.dbname;
+  startup.parameters["client_encoding"] = "UTF8";
+  out_.clear();
+  Encode(out_, startup);
+  st = co_await Write(out_);
+  if (st.ok()) st = co_await Authenticate();
+  if (!st.ok()) {
+    broken_ = true;
+    co_return st;
+  }
+  // After authentication: ParameterStatus, BackendKeyData, then ReadyForQuery.
+  while (true) {
+    auto frame = co_await ReadFrame();
+    if (!frame.ok()) co_return frame.status();
+    switch (frame->type) {
+      case be::kParameterStatus: {
+        auto p = ParseParameterStatus(*frame);
+        if (p.ok()) NoteParameter(p->name, p->value);
+        break;
+      }
+      case be::kBackendKeyData: {
+        auto k = ParseBackendKeyData(*frame);
+        if (k.ok()) {
+          backend_pid_ = k->pid;
+          backend_secret_ = k->secret;
+        }
+        break;
+      }
+      case be::kReadyForQuery:
+        co_return Status::Ok();
+      case be::kErrorResponse: {
+        auto e = ParseErrorFields(*frame);
+        broken_ = true;
+        co_return Unavailable(endpoint.Describe() + " refused the session: " +
+                              std::string(e.ok() ? e->message() : "unreadable error"));
+      }
+      default:
+        break;  // NoticeResponse and friends
+    }
+  }
+}
+
+awaitable<Status> ServerConnection::Authenticate() {
+  std::unique_ptr<ScramClient> scram;
+  while (true) {
+    auto frame = co_await ReadFrame();
+    if (!frame.ok()) co_return frame.status();
+    if (frame->type == be::kErrorResponse) {
+      auto e = ParseErrorFields(*frame);
+      co_return Unavailable("login to " + endpoint_.Describe() + " failed: " +
+                            std::string(e.ok() ? e->message() : "unreadable error"));
+    }
+    if (frame->type != be::kAuthentication) {
+      co_return Unavailable("unexpected message '" + std::string(1, frame->type) + "' from " +
+                            endpoint_.Describe() + " during login");
+    }
+    auto request = ParseAuthentication(*frame);
+    if (!request.ok()) co_return request.status();
+    out_.clear();
+    if (std::holds_alternative<AuthenticationOk>(*request)) co_return Status::Ok();
+    if (std::holds_alternative<AuthenticationCleartextPassword>(*request)) {
+      Encode(out_, PasswordMessage{endpoint_.password});
+    } else if (auto* md5 = std::get_if<AuthenticationMd5Password>(&*request)) {
+      std::string inner = Md5Hex(endpoint_.password + endpoint_.user);
+      std::string outer =
+          "md5" + Md5Hex(inner + std::string(md5->salt.data(), md5->salt.size()));
+      Encode(out_, PasswordMessage{outer});
+    } else if (std::holds_alternative<AuthenticationSasl>(*request)) {
+      scram = std::make_unique<ScramClient>(endpoint_.password);
+      auto first = scram->ClientFirst();
+      if (!first.ok()) co_return first.status();
+      Encode(out_, SaslInitialResponse{"SCRAM-SHA-256", std::string_view(*first)});
+    } else if (auto* cont = std::get_if<AuthenticationSaslContinue>(&*request)) {
+      if (!scram) co_return Unavailable("SASL continue without SASL start");
+      auto final_message = scram->HandleServerFirst(cont->data);
+      if (!final_message.ok()) co_return final_message.status();
+      Encode(out_, SaslResponse{*final_message});
+    } else if (auto* fin = std::get_if<AuthenticationSaslFinal>(&*request)) {
+      if (!scram) co_return Unavailable("SASL final without SASL start");
+      Status st = scram->HandleServerFinal(fin->data);
+      if (!st.ok()) co_return Unavailable("server " + endpoint_.Describe() +
+                                          " failed SCRAM verification: " + st.message());
+      continue;  // AuthenticationOk follows
+    }
+    Status st = co_await Write(out_);
+    if (!st.ok()) co_return st;
+  }
+}
+
+awaitable<Status> ServerConnection::Write(std::string_view bytes) {
+  ErrorCode ec;
+  co_await asio::async_write(socket_, asio::buffer(bytes.data(), bytes.size()), Await(ec));
+  if (ec) {
+    broken_ = true;
+    co_return Unavailable("lost connection to " + endpoint_.Describe() + ": " + ec.message());
+  }
+  co_return Status::Ok();
+}
+
+awaitable<Result<BackendFrame>> ServerConnection::ReadFrame() {
+  while (true) {
+    auto next = reader_.Next();
+    if (next.has_value()) co_return next.value();
+    if (next.is_error()) {
+      broken_ = true;
+      co_return Unavailable("bad data from " + endpoint_.Describe() + ": " +
+                            next.status().message());
+    }
+    char* at = reader_.Prepare(kReadChunk);
+    ErrorCode ec;
+    size_t n = co_await socket_.async_read_some(asio::buffer(at, kReadChunk), Await(ec));
+    reader_.Commit(n);
+    if (ec) {
+      broken_ = true;
+      co_return Unavailable("lost connection to " + endpoint_.Describe() + ": " + ec.message());
+    }
+  }
+}
+
+awaitable<Status> SendCancel(asio::any_io_executor executor, const ServerEndpoint& endpoint,
+                             int32_t pid, int32_t secret) {
+  tcp::socket socket(executor);
+  Status st = co_await Dial(socket, endpoint);
+  if (!st.ok()) co_return st;
+  std::string out;
+  Encode(out, CancelRequest{pid, secret});
+  ErrorCode ec;
+  co_await asio::async_write(socket, asio::buffer(out), Await(ec));
+  socket.close(ec);
+  co_return Status::Ok();
+}
+
+}  // namespace domicile::pgwire

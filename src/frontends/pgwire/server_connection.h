@@ -1,0 +1,85 @@
+// ServerConnection: one logged-in connection from the router to a PostgreSQL shard.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <string>
+#include <string_view>
+#include <unordered_set>
+
+#include "domain/status.h"
+#include "frontends/pgwire/asio.h"
+#include "frontends/pgwire/backend_frame_reader.h"
+#include "frontends/pgwire/conninfo.h"
+
+namespace domicile::pgwire {
+
+// Owned by exactly one party at a time (a pool's idle list or one client session), which is
+// the only one that touches it; it needs no locking. Operations are coroutines that report
+// failures as Status (kUnavailable when the server is gone).
+class ServerConnection {
+ public:
+  explicit ServerConnection(asio::any_io_executor executor);
+  ~ServerConnection();
+
+  // Connects, runs the startup and authentication exchange (trust, cleartext, md5,
+  // SCRAM-SHA-256) and reads up to the first ReadyForQuery. Fails within the endpoint's
+  // connect_timeout.
+  awaitable<Status> Open(const ServerEndpoint& endpoint);
+
+  // Writes all of `bytes`.
+  awaitable<Status> Write(std::string_view bytes);
+  // The next whole message from the server; its views stay valid until the next call.
+  awaitable<Result<BackendFrame>> ReadFrame();
+  // True when a whole message is already buffered (ReadFrame will not wait).
+  bool HasBufferedData() const { return reader_.buffered() > 0; }
+
+  void Close();
+  bool broken() const { return broken_; }
+  void MarkBroken() { broken_ = true; }
+
+  const ServerEndpoint& endpoint() const { return endpoint_; }
+  // The shard whose pool this connection belongs to.
+  const std::string& shard_id() const { return shard_id_; }
+  void set_shard_id(std::string id) { shard_id_ = std::move(id); }
+  int32_t backend_pid() const { return backend_pid_; }
+  int32_t backend_secret() const { return backend_secret_; }
+  uint64_t id() const { return id_; }
+  std::chrono::steady_clock::time_point created_at() const { return created_at_; }
+  std::chrono::steady_clock::time_point last_used() const { return last_used_; }
+  void Touch() { last_used_ = std::chrono::steady_clock::now(); }
+
+  // Statement names prepared on this connection (router-side canonical names).
+  std::unordered_set<std::string>& prepared() { return prepared_; }
+  // Session variables this connection currently has set: name -> the SET text applied.
+  std::map<std::string, std::string>& applied_settings() { return applied_settings_; }
+  // Server parameters the server reported (ParameterStatus), by name.
+  const std::map<std::string, std::string>& parameters() const { return parameters_; }
+  void NoteParameter(std::string_view name, std::string_view value);
+
+ private:
+  awaitable<Status> Authenticate();
+
+  tcp::socket socket_;
+  BackendFrameReader reader_;
+  ServerEndpoint endpoint_;
+  std::string shard_id_;
+  bool broken_ = false;
+  int32_t backend_pid_ = 0;
+  int32_t backend_secret_ = 0;
+  uint64_t id_;
+  std::chrono::steady_clock::time_point created_at_;
+  std::chrono::steady_clock::time_point last_used_;
+  std::unordered_set<std::string> prepared_;
+  std::map<std::string, std::string> applied_settings_;
+  std::map<std::string, std::string> parameters_;
+  std::string out_;  // reused encode buffer
+};
+
+// Sends a CancelRequest for (pid, secret) to the server at `endpoint`, on a fresh connection
+// as the protocol requires. Best effort: PostgreSQL sends no answer.
+awaitable<Status> SendCancel(asio::any_io_executor executor, const ServerEndpoint& endpoint,
+                             int32_t pid, int32_t secret);
+
+}  // namespace domicile::pgwire

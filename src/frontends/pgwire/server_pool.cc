@@ -1,0 +1,260 @@
+#include "frontends/pgwire/server_pool.h"
+
+#include <algorithm>
+
+namespace domicile::pgwire {
+
+using Clock = std::chrono::steady_clock;
+
+// A session waiting for a connection. Shared so a hand-over posted to the waiter's
+// executor outlives a waiter that timed out meanwhile.
+struct ServerPools::Waiter {
+  explicit Waiter(asio::any_io_executor ex) : timer(ex) {}
+  asio::steady_timer timer;
+  std::unique_ptr<ServerConnection> conn;  // set by Release on hand-over
+  bool retry = false;                      // a slot freed: try to open a connection
+};
+
+struct ServerPools::Pool {
+  std::string shard_id;
+  std::string address;
+  ServerEndpoint endpoint;
+  Status endpoint_status;
+  std::vector<std::unique_ptr<ServerConnection>> idle;  // most recently used at the back
+  size_t total = 0;                                     // idle + handed out + opening
+  std::deque<std::shared_ptr<Waiter>> waiters;
+  int failures = 0;
+  Clock::time_point down_until{};
+  std::string last_error;
+};
+
+ServerPools::ServerPools(asio::io_context& io, PoolSettings settings)
+    : io_(io), settings_(settings) {}
+
+ServerPools::~ServerPools() { Stop(); }
+
+void ServerPools::Stop() {
+  stopped_ = true;
+  std::lock_guard<std::mutex> lock(mu_);
+  if (janitor_timer_) janitor_timer_->cancel();
+  for (auto& [id, pool] : pools_) {
+    total_ -= pool->idle.size();
+    pool->total -= pool->idle.size();
+    pool->idle.clear();
+  }
+}
+
+ServerPools::Pool& ServerPools::PoolFor(const Shard& shard) {
+  auto& slot = pools_[shard.id];
+  if (!slot || slot->address != shard.address) {
+    // A changed address is a new pool; the old one's connections drain as sessions release.
+    auto pool = std::make_unique<Pool>();
+    pool->shard_id = shard.id;
+    pool->address = shard.address;
+    auto endpoint = ParseConninfo(shard.address);
+    if (endpoint.ok()) {
+      pool->endpoint = *endpoint;
+    } else {
+      pool->endpoint_status = InvalidArgument("shard " + shard.id + ": " +
+                                              endpoint.status().message());
+    }
+    if (slot) {
+      pool->total = slot->total - slot->idle.size();
+      total_ -= slot->idle.size();
+    }
+    slot = std::move(pool);
+  }
+  return *slot;
+}
+
+void ServerPools::RecordFailure(Pool& pool) {
+  ++pool.failures;
+  auto backoff = settings_.breaker_min_backoff * (1 << std::min(pool.failures - 1, 10));
+  pool.down_until = Clock::now() + std::min<std::chrono::milliseconds>(
+                                       backoff, settings_.breaker_max_backoff);
+}
+
+awaitable<Result<std::unique_ptr<ServerConnection>>> ServerPools::Acquire(const Shard& shard) {
+  auto executor = co_await asio::this_coro::executor;
+  auto deadline = Clock::now() + settings_.acquire_timeout;
+  while (true) {
+    std::shared_ptr<Waiter> waiter;
+    ServerEndpoint endpoint;
+    {
+      std::unique_lock<std::mutex> lock(mu_);
+      Pool& pool = PoolFor(shard);
+      if (!pool.endpoint_status.ok()) co_return pool.endpoint_status;
+      auto now = Clock::now();
+      if (pool.failures > 0 && now < pool.down_until) {
+        co_return Unavailable("shard " + shard.id + " is unavailable: " + pool.last_error);
+      }
+      while (!pool.idle.empty()) {
+        auto conn = std::move(pool.idle.back());
+        pool.idle.pop_back();
+        if (!conn->broken() && now - conn->created_at() < settings_.server_lifetime) {
+          co_return conn;
+        }
+        --pool.total;
+        --total_;
+        lock.unlock();
+        conn.reset();  // closes outside the lock
+        lock.lock();
+      }
+      if (pool.total < settings_.max_size && total_ < settings_.global_max) {
+        ++pool.total;
+        ++total_;
+        endpoint = pool.endpoint;
+      } else {
+        if (now >= deadline) {
+          co_return ResourceExhausted("no server connection for shard " + shard.id +
+                                      " became free within " +
+                                      std::to_string(settings_.acquire_timeout.count()) +
+                                      " ms (pool of " + std::to_string(settings_.max_size) +
+                                      ", " + std::to_string(total_.load()) + " connections in all)");
+        }
+        waiter = std::make_shared<Waiter>(executor);
+        waiter->timer.expires_at(deadline);
+        pool.waiters.push_back(waiter);
+      }
+    }
+    if (!waiter) {
+      auto conn = std::make_unique<ServerConnection>(executor);
+      conn->set_shard_id(shard.id);
+      Status st = co_await conn->Open(endpoint);
+      std::lock_guard<std::mutex> lock(mu_);
+      Pool& pool = PoolFor(shard);
+      if (!st.ok()) {
+        --pool.total;
+        --total_;
+        pool.last_error = st.message();
+        RecordFailure(pool);
+        // Queued sessions must not wait out their timeout for a shard that is down.
+        for (auto& w : pool.waiters) {
+          w->retry = true;
+          asio::post(w->timer.get_executor(), [w] { w->timer.cancel(); });
+        }
+        pool.waiters.clear();
+        co_return Unavailable("shard " + shard.id + " is unavailable: " + st.message());
+      }
+      pool.failures = 0;
+      co_return conn;
+    }
+    ErrorCode ec;
+    co_await waiter->timer.async_wait(Await(ec));
+    std::lock_guard<std::mutex> lock(mu_);
+    if (waiter->conn) co_return std::move(waiter->conn);
+    Pool& pool = PoolFor(shard);
+    pool.waiters.erase(std::remove(pool.waiters.begin(), pool.waiters.end(), waiter),
+                       pool.waiters.end());
+    if (!waiter->retry && Clock::now() >= deadline) {
+      co_return ResourceExhausted("no server connection for shard " + shard.id +
+                                  " became free within " +
+                                  std::to_string(settings_.acquire_timeout.count()) + " ms");
+    }
+    // retry: a slot freed up (or the shard failed); loop to take it or fail fast.
+  }
+}
+
+void ServerPools::Release(std::unique_ptr<ServerConnection> conn, bool reusable) {
+  if (!conn) return;
+  std::unique_lock<std::mutex> lock(mu_);
+  auto it = pools_.find(conn->shard_id());
+  // A connection to an address the shard no longer has is closed, not pooled.
+  if (it == pools_.end() || stopped_ ||
+      it->second->endpoint.Describe() != conn->endpoint().Describe()) {
+    if (it != pools_.end() && it->second->total > 0) --it->second->total;  // carried over
+    --total_;
+    lock.unlock();
+    conn.reset();
+    return;
+  }
+  Pool& pool = *it->second;
+  if (reusable && !conn->broken()) {
+    conn->Touch();
+    if (!pool.waiters.empty()) {
+      auto waiter = pool.waiters.front();
+      pool.waiters.pop_front();
+      waiter->conn = std::move(conn);
+      asio::post(waiter->timer.get_executor(), [waiter] { waiter->timer.cancel(); });
+      return;
+    }
+    pool.idle.push_back(std::move(conn));
+    return;
+  }
+  --pool.total;
+  --total_;
+  if (!pool.waiters.empty()) {
+    auto waiter = pool.waiters.front();
+    pool.waiters.pop_front();
+    waiter->retry = true;
+    asio::post(waiter->timer.get_executor(), [waiter] { waiter->timer.cancel(); });
+  }
+  lock.unlock();
+  conn.reset();
+}
+
+void ServerPools::StartJanitor() {
+  asio::co_spawn(io_, JanitorLoop(), asio::detached);
+}
+
+awaitable<void> ServerPools::JanitorLoop() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    janitor_timer_ = std::make_unique<asio::steady_timer>(io_);
+  }
+  while (!stopped_) {
+    janitor_timer_->expires_after(std::chrono::seconds(1));
+    ErrorCode ec;
+    co_await janitor_timer_->async_wait(Await(ec));
+    if (stopped_) break;
+    Sweep();
+  }
+}
+
+void ServerPools::Sweep() {
+  std::vector<std::unique_ptr<ServerConnection>> doomed;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto now = Clock::now();
+    for (auto& [id, pool] : pools_) {
+      auto& idle = pool->idle;
+      // Oldest-used first; keep min_size, close what sat idle too long or lived too long.
+      std::sort(idle.begin(), idle.end(),
+                [](const auto& a, const auto& b) { return a->last_used() < b->last_used(); });
+      size_t keep_from = 0;
+      for (size_t i = 0; i < idle.size(); ++i) {
+        bool stale = now - idle[i]->last_used() > settings_.idle_timeout;
+        bool old = now - idle[i]->created_at() > settings_.server_lifetime;
+        bool surplus = idle.size() - i > settings_.min_size;
+        if ((stale && surplus) || old || idle[i]->broken()) {
+          keep_from = i + 1;
+        } else {
+          break;
+        }
+      }
+      for (size_t i = 0; i < keep_from; ++i) doomed.push_back(std::move(idle[i]));
+      idle.erase(idle.begin(), idle.begin() + static_cast<long>(keep_from));
+      pool->total -= keep_from;
+      total_ -= keep_from;
+    }
+  }
+  doomed.clear();  // closes outside the lock
+}
+
+std::vector<PoolStats> ServerPools::Stats() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  std::vector<PoolStats> out;
+  auto now = Clock::now();
+  for (const auto& [id, pool] : pools_) {
+    PoolStats s;
+    s.shard = id;
+    s.idle = pool->idle.size();
+    s.active = pool->total - pool->idle.size();
+    s.waiting = pool->waiters.size();
+    s.down = pool->failures > 0 && now < pool->down_until;
+    out.push_back(s);
+  }
+  return out;
+}
+
+}  // namespace domicile::pgwire

@@ -1,0 +1,85 @@
+// ServerPools: pooled server connections per shard, with a queue, a global cap, an idle
+// recycler and a circuit breaker that makes a down shard fail fast.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <deque>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "domain/shard.h"
+#include "domain/status.h"
+#include "frontends/pgwire/asio.h"
+#include "frontends/pgwire/server_connection.h"
+
+namespace domicile::pgwire {
+
+enum class PoolMode { kTransaction, kSession };
+
+struct PoolSettings {
+  PoolMode mode = PoolMode::kTransaction;
+  size_t min_size = 0;      // idle connections kept open per shard
+  size_t max_size = 20;     // connections per shard
+  size_t global_max = 200;  // connections over all shards
+  std::chrono::milliseconds acquire_timeout{5000};  // queue wait before SQLSTATE 53300
+  std::chrono::milliseconds idle_timeout{60000};    // close idle connections after this
+  std::chrono::milliseconds server_lifetime{3600000};
+  std::chrono::milliseconds breaker_min_backoff{100};  // first pause after a failed connect
+  std::chrono::milliseconds breaker_max_backoff{5000};
+};
+
+struct PoolStats {
+  std::string shard;
+  size_t idle = 0;
+  size_t active = 0;   // handed out to sessions
+  size_t waiting = 0;  // sessions queued
+  bool down = false;
+};
+
+// Thread-safe: sessions on any thread acquire and release. A connection handed out is owned
+// by the session until it gives it back with Release.
+class ServerPools {
+ public:
+  ServerPools(asio::io_context& io, PoolSettings settings);
+  ~ServerPools();
+
+  // A logged-in connection to `shard`'s PostgreSQL server. Fails fast with kUnavailable
+  // (naming the shard) while the shard's breaker is open, with kUnavailable when a connect
+  // fails, and with kResourceExhausted when no connection frees up within acquire_timeout.
+  awaitable<Result<std::unique_ptr<ServerConnection>>> Acquire(const Shard& shard);
+
+  // Gives a connection back. `reusable` must be false when the connection is in an unknown
+  // state (mid-transaction, broken, failed reset): it is then closed.
+  void Release(std::unique_ptr<ServerConnection> conn, bool reusable);
+
+  // Starts the idle recycler on the io_context (every second).
+  void StartJanitor();
+  void Stop();
+
+  std::vector<PoolStats> Stats() const;
+  size_t total_connections() const { return total_.load(); }
+  const PoolSettings& settings() const { return settings_; }
+
+ private:
+  struct Waiter;
+  struct Pool;
+  Pool& PoolFor(const Shard& shard);
+  void RecordFailure(Pool& pool);
+  awaitable<void> JanitorLoop();
+  void Sweep();
+
+  asio::io_context& io_;
+  const PoolSettings settings_;
+  mutable std::mutex mu_;
+  std::map<std::string, std::unique_ptr<Pool>> pools_;  // by shard id
+  std::atomic<size_t> total_{0};
+  std::atomic<bool> stopped_{false};
+  std::unique_ptr<asio::steady_timer> janitor_timer_;
+};
+
+}  // namespace domicile::pgwire

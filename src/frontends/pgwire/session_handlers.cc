@@ -1,0 +1,515 @@
+// ClientSession, part three: simple Query and extended-protocol batches, end to end.
+#include "domain/ids.h"
+#include "frontends/pgwire/backend_encoder.h"
+#include "frontends/pgwire/client_session.h"
+#include "frontends/pgwire/frontend_decoder.h"
+#include "frontends/pgwire/frontend_encoder.h"
+
+namespace domicile::pgwire {
+namespace {
+
+constexpr std::string_view kNoTenantState = "0A000";
+
+std::string_view RouteSqlStateFor(const Status& st) {
+  switch (st.code()) {
+    case StatusCode::kNotFound: return "42704";
+    case StatusCode::kConflict: return "0A000";
+    case StatusCode::kUnavailable: return "57P03";
+    case StatusCode::kResourceExhausted: return "53300";
+    case StatusCode::kPolicyRefused: return "42501";
+    case StatusCode::kInvalidArgument: return kNoTenantState;
+    default: return "XX000";
+  }
+}
+
+std::string ServerStatementNameFor(std::string_view query, const std::vector<uint32_t>& types) {
+  size_t h = std::hash<std::string_view>{}(query);
+  for (uint32_t t : types) h = h * 1000003u ^ t;
+  char buf[48];
+  snprintf(buf, sizeof(buf), "dm_%016zx_%zu", h, query.size());
+  return buf;
+}
+
+std::optional<std::string> BindParamText(const Bind& bind, int number) {
+  size_t index = static_cast<size_t>(number - 1);
+  if (number < 1 || index >= bind.params.size() || !bind.params[index]) return std::nullopt;
+  std::string_view raw = *bind.params[index];
+  int16_t format = 0;
+  if (bind.param_formats.size() == 1) {
+    format = bind.param_formats[0];
+  } else if (index < bind.param_formats.size()) {
+    format = bind.param_formats[index];
+  }
+  if (format == 0) return std::string(raw);
+  if (raw.size() == 4 || raw.size() == 8) {  // binary int4 / int8, big-endian
+    int64_t v = 0;
+    for (unsigned char c : raw) v = (v << 8) | c;
+    if (raw.size() == 4) v = static_cast<int32_t>(static_cast<uint32_t>(v));
+    return std::to_string(v);
+  }
+  return std::string(raw);
+}
+
+const std::string kParseCompleteBytes("1\0\0\0\4", 5);
+const std::string kBindCompleteBytes("2\0\0\0\4", 5);
+const std::string kCloseCompleteBytes("3\0\0\0\4", 5);
+const std::string kNoDataBytes("n\0\0\0\4", 5);
+
+}  // namespace
+
+// ---- Bookkeeping ----
+
+void ClientSession::SetPinned(uint32_t state) {
+  if ((pinned_state_ == 0) != (state == 0)) {
+    ctx_.counters.pinned_clients += state != 0 ? 1 : -1;
+  }
+  pinned_state_ = state;
+}
+
+void ClientSession::AfterSuccess(const StatementDetail& stmt) {
+  if (stmt.kind == StatementKind::kSet && !stmt.variable.local) {
+    settings_[stmt.variable.name] = stmt.text;
+    if (server_) server_->applied_settings()[stmt.variable.name] = stmt.text;
+  } else if (stmt.kind == StatementKind::kReset ||
+             (stmt.kind == StatementKind::kDiscard && (stmt.session.releases_all ==
+                                                       kSessionAll))) {
+    const std::string& name = stmt.variable.name;
+    if (name == "all" || stmt.kind == StatementKind::kDiscard) {
+      settings_ = startup_settings_;
+      if (server_) server_->applied_settings().clear();
+    } else {
+      auto it = startup_settings_.find(name);
+      if (it != startup_settings_.end()) {
+        settings_[name] = it->second;
+      } else {
+        settings_.erase(name);
+      }
+      if (server_) server_->applied_settings().erase(name);
+    }
+  }
+  uint32_t state = (pinned_state_ | stmt.session.creates) & ~stmt.session.releases_all;
+  SetPinned(state);
+}
+
+// ---- Local answers ----
+
+std::string ClientSession::LocalStatement(const StatementDetail& stmt, bool apply) {
+  switch (stmt.kind) {
+    case StatementKind::kBegin:
+      if (apply) {
+        deferred_begin_ = stmt.text;
+        tx_status_ = 'T';
+      }
+      return "BEGIN";
+    case StatementKind::kCommit:
+    case StatementKind::kRollback:
+      if (apply) {
+        if (tx_status_ == 'I') {
+          Encode(client_out_, NoticeResponse{MakeErrorFields("WARNING", "25P01",
+                                                             "there is no transaction in progress")});
+        }
+        deferred_begin_.reset();
+        tx_status_ = 'I';
+        router_aborted_tx_ = false;
+      }
+      return stmt.kind == StatementKind::kCommit ? "COMMIT" : "ROLLBACK";
+    case StatementKind::kSet:
+      if (stmt.variable.local) return {};
+      if (apply) AfterSuccess(stmt);
+      return "SET";
+    case StatementKind::kReset:
+      if (apply) AfterSuccess(stmt);
+      return "RESET";
+    default:
+      return {};
+  }
+}
+
+void ClientSession::AnswerRouterVariable(const StatementDetail& stmt) {
+  const std::string& name = stmt.variable.name;
+  if (name != "domicile.tenant" && name != "domicile.shard") {
+    SendError("42704", "unrecognized configuration parameter \"" + name + "\"");
+    return;
+  }
+  if (stmt.kind == StatementKind::kSetRouterVar) {
+    if (name != "domicile.tenant") {
+      SendError("55P02", "parameter \"domicile.shard\" is read-only: set domicile.tenant");
+      return;
+    }
+    auto id = NormalizeId("tenant", stmt.variable.value);
+    if (!id.ok()) {
+      SendError("22023", id.status().message());
+      return;
+    }
+    auto route = ctx_.resolver.Lookup(*id);
+    if (!route.ok()) {
+      SendError("42704", route.status().message());
+      return;
+    }
+    set_tenant_ = *id;
+    Encode(client_out_, CommandComplete{"SET"});
+    return;
+  }
+  if (stmt.kind == StatementKind::kResetRouterVar) {
+    if (name == "domicile.tenant") set_tenant_.reset();
+    Encode(client_out_, CommandComplete{"RESET"});
+    return;
+  }
+  std::string value;
+  std::optional<std::string> tenant = set_tenant_ ? set_tenant_ : startup_tenant_;
+  if (name == "domicile.tenant") {
+    value = tenant.value_or("");
+  } else if (!attached_shard_.empty()) {
+    value = attached_shard_;
+  } else if (tenant) {
+    auto route = ctx_.resolver.Lookup(*tenant);
+    value = route.ok() ? route->shard->id : "";
+  }
+  FieldDescription field;
+  field.name = name;
+  field.type_oid = 25;  // text
+  field.type_len = -1;
+  Encode(client_out_, RowDescription{{field}});
+  Encode(client_out_, DataRow{{std::string_view(value)}});
+  Encode(client_out_, CommandComplete{"SHOW"});
+}
+
+bool ClientSession::TryAnswerLocally(const StatementInfo& info) {
+  bool all_empty = true;
+  bool any_router = false;
+  for (const auto& s : info.statements) {
+    all_empty &= s.kind == StatementKind::kEmpty;
+    any_router |= s.kind == StatementKind::kSetRouterVar ||
+                  s.kind == StatementKind::kResetRouterVar ||
+                  s.kind == StatementKind::kShowRouterVar;
+  }
+  if (all_empty) {
+    Encode(client_out_, EmptyQueryResponse{});
+    SendReady();
+    return true;
+  }
+  if (any_router) {
+    for (const auto& s : info.statements) {
+      bool router = s.kind == StatementKind::kSetRouterVar ||
+                    s.kind == StatementKind::kResetRouterVar ||
+                    s.kind == StatementKind::kShowRouterVar;
+      if (!router && s.kind != StatementKind::kEmpty) {
+        SendError("0A000", "send SET/SHOW/RESET domicile.* as statements of their own, not "
+                           "mixed with other statements in one query string");
+        SendReady();
+        return true;
+      }
+    }
+    for (const auto& s : info.statements) {
+      size_t before = client_out_.size();
+      AnswerRouterVariable(s);
+      if (client_out_.size() > before && client_out_[before] == 'E') break;  // stop at an error
+    }
+    SendReady();
+    return true;
+  }
+  // Without any tenant in sight, transaction control and SET are answered here: BEGIN is
+  // sent on with the transaction's first routed statement.
+  if (server_ || set_tenant_ || startup_tenant_ || info.hint.is_literal()) return false;
+  for (const auto& s : info.statements) {
+    if (!s.tenant.is_none() || s.hint.is_literal()) return false;
+    if (LocalStatement(s, false).empty()) return false;
+  }
+  for (const auto& s : info.statements) {
+    std::string tag = LocalStatement(s, true);
+    Encode(client_out_, CommandComplete{tag});
+  }
+  SendReady();
+  return true;
+}
+
+// ---- Simple query ----
+
+awaitable<void> ClientSession::HandleAbortedQuery(
+    const std::shared_ptr<const StatementInfo>& info) {
+  if (info && info->statements.size() == 1 &&
+      (info->statements[0].kind == StatementKind::kRollback ||
+       info->statements[0].kind == StatementKind::kCommit)) {
+    Encode(client_out_, CommandComplete{"ROLLBACK"});
+    router_aborted_tx_ = false;
+    tx_status_ = 'I';
+  } else {
+    SendError("25P02",
+              "current transaction is aborted, commands ignored until end of transaction block");
+  }
+  SendReady();
+  co_return;
+}
+
+awaitable<void> ClientSession::HandleQuery(std::string_view sql) {
+  expect_.clear();
+  server_out_.clear();
+  auto analyzed = ctx_.analyzer.Analyze(sql);
+  std::shared_ptr<const StatementInfo> info;
+  if (analyzed.ok()) info = *analyzed;
+  if (router_aborted_tx_) {
+    co_await HandleAbortedQuery(info);
+    co_return;
+  }
+  if (!info && !server_ && !set_tenant_ && !startup_tenant_) {
+    // Nowhere to send it, so the router reports the parse error itself.
+    auto syntax = ParseSqlSyntaxError(analyzed.status());
+    SendError(syntax ? "42601" : "22023",
+              syntax ? syntax->message : analyzed.status().message());
+    SendReady();
+    co_return;
+  }
+  if (info && TryAnswerLocally(*info)) co_return;
+  std::vector<TenantCandidate> found;
+  Status st = info ? CollectTenantFromInfo(*info, found) : Status::Ok();
+  std::string tenant;
+  Result<const Shard*> shard = st.ok() ? ChooseShard(found, &tenant) : Result<const Shard*>(st);
+  if (!shard.ok()) {
+    RefuseInTransaction(RouteSqlStateFor(shard.status()), shard.status().message());
+    if (server_ && !server_out_.empty()) {
+      if ((co_await FlushServer()).ok()) co_await Relay();
+    }
+    SendReady();
+    ReleaseIfIdle();
+    co_return;
+  }
+  if (!server_) {
+    st = co_await Attach(**shard);
+    if (!st.ok()) {
+      SendError(RouteSqlStateFor(st), st.message());
+      SendReady();
+      co_return;
+    }
+  }
+  AppendSessionReplay();
+  Encode(server_out_, Query{sql});
+  expect_.push_back(Expect{Expect::Action::kPass, "Z", true, {}, {}});
+  st = co_await FlushServer();
+  if (!st.ok()) {
+    OnServerLost(st);
+    co_return;
+  }
+  if (!(co_await Relay()).ok()) co_return;
+  if (!saw_error_ && info) {
+    for (const auto& s : info->statements) AfterSuccess(s);
+  }
+  ReleaseIfIdle();
+}
+
+// ---- Extended protocol ----
+
+bool ClientSession::TryAnswerBatchLocally(const std::vector<FrontendMessage>& messages) {
+  // First pass: can every message be answered here?
+  const PreparedStatement* bound = nullptr;
+  for (const auto& m : messages) {
+    if (auto* bind = std::get_if<Bind>(&m)) {
+      auto it = statements_.find(std::string(bind->statement));
+      bound = it == statements_.end() ? nullptr : &it->second;
+      if (bound == nullptr || !bound->info || bound->info->statements.size() != 1 ||
+          LocalStatement(bound->info->statements[0], false).empty()) {
+        return false;
+      }
+    } else if (std::holds_alternative<Execute>(m) || std::holds_alternative<Describe>(m)) {
+      if (bound == nullptr) return false;
+    } else if (auto* close = std::get_if<Close>(&m)) {
+      if (close->target == DescribeTarget::kPortal && server_) return false;
+    }
+  }
+  for (const auto& m : messages) {
+    if (std::holds_alternative<Parse>(m)) {
+      client_out_ += kParseCompleteBytes;
+    } else if (auto* bind = std::get_if<Bind>(&m)) {
+      bound = &statements_.find(std::string(bind->statement))->second;
+      client_out_ += kBindCompleteBytes;
+    } else if (std::holds_alternative<Describe>(m)) {
+      if (std::get<Describe>(m).target == DescribeTarget::kStatement) {
+        Encode(client_out_, ParameterDescription{});
+      }
+      client_out_ += kNoDataBytes;
+    } else if (std::holds_alternative<Execute>(m)) {
+      Encode(client_out_, CommandComplete{LocalStatement(bound->info->statements[0], true)});
+    } else if (std::holds_alternative<Close>(m)) {
+      client_out_ += kCloseCompleteBytes;
+    } else if (std::holds_alternative<Sync>(m)) {
+      SendReady();
+    }
+  }
+  return true;
+}
+
+void ClientSession::AppendRewritten(const FrontendMessage& message) {
+  using Action = Expect::Action;
+  auto ensure_prepared = [&](const PreparedStatement& ps) {
+    if (ps.server_name.empty()) {
+      if (unnamed_parse_on_ == server_->id()) return;
+      Encode(server_out_, Parse{"", ps.query, ps.param_types});
+      expect_.push_back(Expect{Action::kSwallow, "1", false, {}, {}});
+      unnamed_parse_on_ = server_->id();
+      return;
+    }
+    if (server_->prepared().count(ps.server_name) != 0) return;
+    Encode(server_out_, Parse{ps.server_name, ps.query, ps.param_types});
+    expect_.push_back(Expect{Action::kSwallow, "1", false, {}, ps.server_name});
+    server_->prepared().insert(ps.server_name);  // in flight: later messages must not re-send
+  };
+  auto statement_for = [&](std::string_view name) -> const PreparedStatement* {
+    auto it = statements_.find(std::string(name));
+    return it == statements_.end() ? nullptr : &it->second;
+  };
+  if (auto* parse = std::get_if<Parse>(&message)) {
+    const PreparedStatement* ps = statement_for(parse->name);
+    if (parse->name.empty() || ps == nullptr) {
+      Encode(server_out_, message);
+      expect_.push_back(Expect{Action::kPass, "1", false, {}, {}});
+      if (parse->name.empty()) unnamed_parse_on_ = server_->id();
+    } else if (server_->prepared().count(ps->server_name) != 0) {
+      expect_.push_back(Expect{Action::kSynthesize, "", false, kParseCompleteBytes, {}});
+    } else {
+      Encode(server_out_, Parse{ps->server_name, ps->query, ps->param_types});
+      expect_.push_back(Expect{Action::kPass, "1", false, {}, ps->server_name});
+      server_->prepared().insert(ps->server_name);
+    }
+  } else if (auto* bind = std::get_if<Bind>(&message)) {
+    const PreparedStatement* ps = statement_for(bind->statement);
+    Bind rewritten = *bind;
+    if (ps != nullptr) {
+      ensure_prepared(*ps);
+      rewritten.statement = ps->server_name;
+    }
+    Encode(server_out_, rewritten);
+    expect_.push_back(Expect{Action::kPass, "2", false, {}, {}});
+  } else if (auto* describe = std::get_if<Describe>(&message)) {
+    Describe rewritten = *describe;
+    if (describe->target == DescribeTarget::kStatement) {
+      if (const PreparedStatement* ps = statement_for(describe->name)) {
+        ensure_prepared(*ps);
+        rewritten.name = ps->server_name;
+      }
+    }
+    Encode(server_out_, rewritten);
+    expect_.push_back(Expect{Action::kPass, "Tn", false, {}, {}});
+  } else if (std::holds_alternative<Execute>(message)) {
+    Encode(server_out_, message);
+    expect_.push_back(Expect{Action::kPass, "CIs", false, {}, {}});
+  } else if (auto* close = std::get_if<Close>(&message)) {
+    if (close->target == DescribeTarget::kStatement) {
+      // Server-side statements are shared by name across clients: keep it there.
+      expect_.push_back(Expect{Action::kSynthesize, "", false, kCloseCompleteBytes, {}});
+    } else {
+      Encode(server_out_, message);
+      expect_.push_back(Expect{Action::kPass, "3", false, {}, {}});
+    }
+  } else if (std::holds_alternative<Sync>(message)) {
+    Encode(server_out_, message);
+    expect_.push_back(Expect{Action::kPass, "Z", true, {}, {}});
+  } else if (std::holds_alternative<Flush>(message)) {
+    Encode(server_out_, message);
+  }
+}
+
+awaitable<void> ClientSession::HandleBatch() {
+  expect_.clear();
+  server_out_.clear();
+  std::vector<FrontendMessage> messages;
+  messages.reserve(batch_spans_.size());
+  for (auto [offset, length] : batch_spans_) {
+    std::string_view raw(batch_bytes_.data() + offset, length);
+    auto decoded = DecodeFrontendMessage(raw[0], raw.substr(5), PasswordKind::kNone);
+    if (decoded.ok()) messages.push_back(std::move(*decoded));
+  }
+  bool has_sync = !messages.empty() && std::holds_alternative<Sync>(messages.back());
+  auto finish = [&] {
+    batch_bytes_.clear();
+    batch_spans_.clear();
+  };
+
+  // Register statements and collect the tenants the batch names.
+  std::vector<TenantCandidate> found;
+  std::vector<std::shared_ptr<const StatementInfo>> executed;
+  Status st;
+  const PreparedStatement* bound = nullptr;
+  for (const auto& m : messages) {
+    if (auto* parse = std::get_if<Parse>(&m)) {
+      PreparedStatement ps;
+      ps.query = std::string(parse->query);
+      ps.param_types = parse->param_types;
+      auto analyzed = ctx_.analyzer.Analyze(parse->query);
+      if (analyzed.ok()) ps.info = *analyzed;
+      if (!parse->name.empty()) ps.server_name = ServerStatementNameFor(ps.query, ps.param_types);
+      if (ps.info && st.ok()) st = CollectTenantFromInfo(*ps.info, found);
+      statements_[std::string(parse->name)] = std::move(ps);
+    } else if (auto* bind = std::get_if<Bind>(&m)) {
+      auto it = statements_.find(std::string(bind->statement));
+      bound = it == statements_.end() ? nullptr : &it->second;
+      if (bound != nullptr && bound->info) {
+        if (bound->info->hint.is_literal()) found.push_back({bound->info->hint.literal, "hint"});
+        for (const auto& stmt : bound->info->statements) {
+          for (const auto& ref : stmt.tenant_refs) {
+            if (!ref.is_param()) continue;
+            if (auto value = BindParamText(*bind, ref.param)) {
+              found.push_back({*value, "statement"});
+            }
+          }
+          if (stmt.tenant.is_literal()) found.push_back({stmt.tenant.literal, "statement"});
+        }
+      }
+    } else if (std::holds_alternative<Execute>(m)) {
+      if (bound != nullptr && bound->info) executed.push_back(bound->info);
+    }
+  }
+
+  if (router_aborted_tx_) {
+    bool ends_tx = false;
+    for (const auto& info : executed) {
+      for (const auto& s : info->statements) {
+        ends_tx |= s.kind == StatementKind::kRollback || s.kind == StatementKind::kCommit;
+      }
+    }
+    if (!ends_tx || !TryAnswerBatchLocally(messages)) {
+      SendError("25P02",
+                "current transaction is aborted, commands ignored until end of transaction block");
+      if (has_sync) SendReady();
+    }
+    finish();
+    co_return;
+  }
+  if (st.ok() && found.empty() && !server_ && !set_tenant_ && !startup_tenant_ &&
+      TryAnswerBatchLocally(messages)) {
+    finish();
+    co_return;
+  }
+  std::string tenant;
+  Result<const Shard*> shard = st.ok() ? ChooseShard(found, &tenant) : Result<const Shard*>(st);
+  if (shard.ok() && !server_) {
+    st = co_await Attach(**shard);
+    if (!st.ok()) shard = st;
+  }
+  if (!shard.ok()) {
+    RefuseInTransaction(RouteSqlStateFor(shard.status()), shard.status().message());
+    if (server_ && !server_out_.empty()) {
+      if ((co_await FlushServer()).ok()) co_await Relay();
+    }
+    if (has_sync) SendReady();
+    ReleaseIfIdle();
+    finish();
+    co_return;
+  }
+  AppendSessionReplay();
+  for (const auto& m : messages) AppendRewritten(m);
+  finish();
+  unsynced_ = !has_sync;
+  st = co_await FlushServer();
+  if (!st.ok()) {
+    OnServerLost(st);
+    co_return;
+  }
+  if (!(co_await Relay()).ok()) co_return;
+  if (!saw_error_) {
+    for (const auto& info : executed) {
+      for (const auto& s : info->statements) AfterSuccess(s);
+    }
+  }
+  ReleaseIfIdle();
+}
+
+}  // namespace domicile::pgwire

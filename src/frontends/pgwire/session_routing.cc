@@ -1,0 +1,296 @@
+// ClientSession, part two: finding each batch's tenant and shard, forwarding, and relaying.
+#include <functional>
+
+#include "domain/ids.h"
+#include "frontends/pgwire/backend_encoder.h"
+#include "frontends/pgwire/backend_parsers.h"
+#include "frontends/pgwire/client_session.h"
+#include "frontends/pgwire/frontend_encoder.h"
+
+namespace domicile::pgwire {
+
+namespace {
+
+constexpr std::string_view kConnectionLost = "08006";
+
+}  // namespace
+
+void ClientSession::BufferMessage(const FrontendMessage& message) {
+  size_t at = batch_bytes_.size();
+  Encode(batch_bytes_, message);
+  batch_spans_.emplace_back(at, batch_bytes_.size() - at);
+}
+
+// ---- Tenant and shard ----
+
+Status ClientSession::CollectTenantFromInfo(const StatementInfo& info,
+                                            std::vector<TenantCandidate>& out) {
+  if (info.hint_conflict) return Conflict("the statement's tenant hints disagree");
+  if (info.hint.is_literal()) out.push_back({info.hint.literal, "hint"});
+  for (const auto& stmt : info.statements) {
+    if (stmt.tenant_conflict) {
+      return Conflict("the statement names more than one tenant; a statement runs on one shard");
+    }
+    if (stmt.hint.is_literal()) out.push_back({stmt.hint.literal, "hint"});
+    if (stmt.tenant.is_literal()) out.push_back({stmt.tenant.literal, "statement"});
+  }
+  return Status::Ok();
+}
+
+Result<const Shard*> ClientSession::ChooseShard(const std::vector<TenantCandidate>& found,
+                                                std::string* chosen_tenant) {
+  std::vector<TenantCandidate> ordered;
+  for (const auto& c : found) {
+    if (c.source == "hint") ordered.push_back(c);
+  }
+  if (set_tenant_) ordered.push_back({*set_tenant_, "SET domicile.tenant"});
+  if (startup_tenant_) ordered.push_back({*startup_tenant_, "startup option"});
+  for (const auto& c : found) {
+    if (c.source != "hint") ordered.push_back(c);
+  }
+  if (ordered.empty()) {
+    if (server_) return static_cast<const Shard*>(nullptr);  // stays on the attached shard
+    return InvalidArgument(
+        "domicile could not tell which tenant this statement is for: use SET domicile.tenant, "
+        "the startup option -c domicile.tenant=ID, a /* domicile.tenant=ID */ comment, or "
+        "the tenant key column in the statement");
+  }
+  auto snapshot = ctx_.resolver.Snapshot();
+  const Shard* shard = nullptr;
+  for (const auto& c : ordered) {
+    auto id = NormalizeId("tenant", c.tenant);
+    if (!id.ok()) return NotFound("unknown tenant '" + c.tenant + "' (from " + std::string(c.source) + ")");
+    auto route = snapshot->Resolve(*id);
+    if (!route.ok()) {
+      return NotFound("unknown tenant '" + *id + "' (from " + std::string(c.source) + ")");
+    }
+    if (shard == nullptr) {
+      shard = route->shard;
+      *chosen_tenant = *id;
+    } else if (route->shard->id != shard->id) {
+      return Conflict("tenant '" + *id + "' (from " + std::string(c.source) + ") lives on shard " +
+                      route->shard->id + ", but this statement runs on shard " + shard->id +
+                      " for tenant '" + *chosen_tenant + "'");
+    }
+  }
+  if (server_ && attached_shard_ != shard->id) {
+    return Conflict("this transaction is pinned to shard " + attached_shard_ + "; tenant '" +
+                    *chosen_tenant + "' lives on shard " + shard->id);
+  }
+  if (shard->state == ShardState::kOffline) {
+    return Unavailable("shard " + shard->id + " is offline");
+  }
+  if (shard->engine != Engine::kPostgres) {
+    return Unavailable("shard " + shard->id + " is a " + std::string(EngineName(shard->engine)) +
+                       " shard; the wire front end serves PostgreSQL shards only so far");
+  }
+  // The snapshot stays alive in this thread's resolver cache until its next lookup; the
+  // caller uses the pointer at once.
+  return shard;
+}
+
+awaitable<Status> ClientSession::Attach(const Shard& shard) {
+  if (server_) co_return Status::Ok();
+  auto conn = co_await ctx_.pools.Acquire(shard);
+  if (!conn.ok()) co_return conn.status();
+  server_ = std::move(*conn);
+  attached_shard_ = shard.id;
+  ctx_.cancels.SetTarget(cancel_pid_, CancelTarget{server_->endpoint(), server_->backend_pid(),
+                                                   server_->backend_secret()});
+  co_return Status::Ok();
+}
+
+void ClientSession::Detach(bool reusable) {
+  if (!server_) return;
+  ctx_.cancels.SetTarget(cancel_pid_, std::nullopt);
+  ctx_.pools.Release(std::move(server_), reusable);
+  attached_shard_.clear();
+}
+
+void ClientSession::ReleaseIfIdle() {
+  if (!server_) return;
+  if (server_->broken()) {
+    Detach(false);
+    return;
+  }
+  bool session_mode = ctx_.pools.settings().mode == PoolMode::kSession;
+  if (server_status_ == 'I' && pinned_state_ == 0 && !session_mode && expect_.empty() &&
+      !unsynced_) {
+    ++ctx_.counters.transactions;
+    Detach(true);
+  }
+}
+
+// ---- Forwarding ----
+
+void ClientSession::AppendSessionReplay() {
+  std::string sets;
+  auto& applied = server_->applied_settings();
+  for (const auto& [name, text] : settings_) {
+    auto it = applied.find(name);
+    if (it == applied.end() || it->second != text) {
+      sets += text;
+      sets += ';';
+      applied[name] = text;
+    }
+  }
+  for (auto it = applied.begin(); it != applied.end();) {
+    if (settings_.count(it->first) == 0) {
+      sets += "RESET " + it->first + ";";
+      it = applied.erase(it);
+    } else {
+      ++it;
+    }
+  }
+  if (!sets.empty()) {
+    Encode(server_out_, Query{sets});
+    expect_.push_back(Expect{Expect::Action::kSwallow, "Z", true, {}, {}});
+  }
+  if (deferred_begin_) {
+    Encode(server_out_, Query{*deferred_begin_});
+    expect_.push_back(Expect{Expect::Action::kSwallow, "Z", true, {}, {}});
+    deferred_begin_.reset();
+  }
+}
+
+awaitable<Status> ClientSession::FlushServer() {
+  if (server_out_.empty()) co_return Status::Ok();
+  Status st = co_await server_->Write(server_out_);
+  server_out_.clear();
+  co_return st;
+}
+
+void ClientSession::OnServerLost(const Status& st) {
+  SendError(kConnectionLost, "lost the connection to shard " + attached_shard_ + ": " +
+                                 st.message());
+  expect_.clear();
+  tx_status_ = 'I';
+  deferred_begin_.reset();
+  if (pinned_state_ != 0) {
+    pinned_state_ = 0;
+    --ctx_.counters.pinned_clients;
+  }
+  Detach(false);
+  SendReady();
+}
+
+awaitable<Status> ClientSession::Relay() {
+  saw_error_ = false;
+  while (true) {
+    while (!expect_.empty() && expect_.front().action == Expect::Action::kSynthesize) {
+      client_out_ += expect_.front().synthesized;
+      expect_.pop_front();
+    }
+    if (expect_.empty()) break;
+    if (!server_->HasBufferedData() || client_out_.size() > 64 * 1024) co_await FlushClient();
+    auto frame = co_await server_->ReadFrame();
+    if (!frame.ok()) {
+      OnServerLost(frame.status());
+      co_return frame.status();
+    }
+    Expect& head = expect_.front();
+    bool pass = head.action == Expect::Action::kPass;
+    char type = frame->type;
+    switch (type) {
+      case be::kNoticeResponse:
+      case be::kNotificationResponse:
+        if (pass) client_out_ += frame->raw;
+        continue;
+      case be::kParameterStatus: {
+        auto p = ParseParameterStatus(*frame);
+        if (p.ok()) server_->NoteParameter(p->name, p->value);
+        if (pass) client_out_ += frame->raw;
+        continue;
+      }
+      case be::kErrorResponse:
+        if (head.action != Expect::Action::kSwallow || !head.is_sync) {
+          client_out_ += frame->raw;  // an injected Parse's failure is the client's failure
+          saw_error_ = true;
+        }
+        if (!head.is_sync) {
+          // The server skips everything up to the next Sync.
+          while (!expect_.empty() && !expect_.front().is_sync) expect_.pop_front();
+        }
+        continue;
+      case be::kReadyForQuery: {
+        auto rfq = ParseReadyForQuery(*frame);
+        char status = rfq.ok() ? static_cast<char>(rfq->status) : 'E';
+        server_status_ = status;
+        if (pass) {
+          client_out_ += frame->raw;
+          tx_status_ = status;
+        }
+        expect_.pop_front();
+        continue;
+      }
+      case be::kCopyInResponse:
+        client_out_ += frame->raw;
+        co_await FlushClient();
+        {
+          Status st = co_await RelayCopyIn();
+          if (!st.ok()) co_return st;
+        }
+        continue;
+      case be::kCopyBothResponse:
+        client_out_ += frame->raw;
+        continue;
+      default:
+        break;
+    }
+    if (pass) client_out_ += frame->raw;
+    if (head.ends.find(type) != std::string_view::npos) {
+      if (type == be::kParseComplete && !head.prepares.empty()) {
+        server_->prepared().insert(head.prepares);  // the statement now exists there
+      }
+      expect_.pop_front();
+    }
+  }
+  co_await FlushClient();
+  co_return Status::Ok();
+}
+
+awaitable<Status> ClientSession::RelayCopyIn() {
+  FrontendMessage message;
+  while (true) {
+    Status st = co_await ReadMessage(message);
+    if (!st.ok()) {
+      server_->MarkBroken();
+      co_return st;
+    }
+    bool done = false;
+    if (std::holds_alternative<CopyData>(message) || std::holds_alternative<CopyDone>(message) ||
+        std::holds_alternative<CopyFail>(message)) {
+      Encode(server_out_, message);
+      done = !std::holds_alternative<CopyData>(message);
+    } else if (std::holds_alternative<Flush>(message) || std::holds_alternative<Sync>(message)) {
+      continue;  // ignored during COPY IN, as PostgreSQL does
+    } else {
+      Encode(server_out_, CopyFail{"unexpected message during COPY"});
+      done = true;
+    }
+    if (done || server_out_.size() > 64 * 1024 || decoder_.buffered() == 0) {
+      st = co_await FlushServer();
+      if (!st.ok()) {
+        OnServerLost(st);
+        co_return st;
+      }
+    }
+    if (done) co_return Status::Ok();
+  }
+}
+
+void ClientSession::RefuseInTransaction(std::string_view sqlstate, const std::string& message) {
+  SendError(sqlstate, message);
+  ++ctx_.counters.refused;
+  if (tx_status_ != 'I') {
+    // The transaction is aborted: roll it back on the shard and refuse until it ends.
+    router_aborted_tx_ = true;
+    tx_status_ = 'E';
+    if (server_) {
+      Encode(server_out_, Query{"ROLLBACK"});
+      expect_.push_back(Expect{Expect::Action::kSwallow, "Z", true, {}, {}});
+    }
+  }
+}
+
+}  // namespace domicile::pgwire
