@@ -56,7 +56,8 @@ int OpenLog(const fs::path& path, bool truncate) {
 // Forks and execs argv[0] with stdout and stderr on `out_fd`. The child leads a new session,
 // drops to `account` if given, and is SIGKILLed when this process dies. Between fork and exec
 // only async-signal-safe calls are made (the test process may have threads).
-pid_t Spawn(const std::vector<std::string>& argv, int out_fd, const std::optional<Account>& account) {
+pid_t Spawn(const std::vector<std::string>& argv, int out_fd,
+            const std::optional<Account>& account) {
   std::vector<char*> args;
   for (const std::string& arg : argv) args.push_back(const_cast<char*>(arg.c_str()));
   args.push_back(nullptr);
@@ -185,8 +186,7 @@ std::string QuoteIdent(const std::string& name) {
 
 }  // namespace
 
-PgServer::PgServer(PgServerOptions options)
-    : options_(std::move(options)), dir_("domicile-pg") {
+PgServer::PgServer(PgServerOptions options) : options_(std::move(options)), dir_("domicile-pg") {
   data_dir_ = dir_.path() / "data";
   socket_dir_ = dir_.path() / "sock";
   log_path_ = dir_.path() / "server.log";
@@ -255,8 +255,8 @@ bool PgServer::TryStart(std::string* failure) {
   while (true) {
     int status = 0;
     if (waitpid(child, &status, WNOHANG) == child) {
-      *failure = "postgres on port " + std::to_string(port_) + " exited with " +
-                 DescribeExit(status);
+      *failure =
+          "postgres on port " + std::to_string(port_) + " exited with " + DescribeExit(status);
       return false;
     }
     // postmaster.pid may still be a stale file from a killed server: insist on our PID.
@@ -266,8 +266,8 @@ bool PgServer::TryStart(std::string* failure) {
     }
     if (Clock::now() > deadline) {
       KillServerTree(child);
-      *failure = "postgres was not ready within " +
-                 std::to_string(options_.start_timeout.count()) + "s";
+      *failure =
+          "postgres was not ready within " + std::to_string(options_.start_timeout.count()) + "s";
       return false;
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
@@ -327,7 +327,9 @@ PgRows PgServer::Exec(const std::string& sql, const std::string& dbname) {
     throw std::runtime_error("cannot connect to " + Dsn(dbname) + ": " +
                              PQerrorMessage(conn.get()));
   }
-  PQsetNoticeProcessor(conn.get(), [](void*, const char*) {}, nullptr);  // quiet test output
+  // Notices ("... already exists, skipping") would clutter test output.
+  PQsetNoticeProcessor(
+      conn.get(), [](void*, const char*) {}, nullptr);
   std::unique_ptr<PGresult, decltype(&PQclear)> res(PQexec(conn.get(), sql.c_str()), &PQclear);
   ExecStatusType status = PQresultStatus(res.get());
   if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK) {
