@@ -16,8 +16,8 @@ struct NeedMoreData {};
 template <typename T>
 class Decoded {
  public:
-  Decoded(T value) : v_(std::move(value)) {}  // NOLINT: implicit by design
-  Decoded(NeedMoreData) : v_(NeedMoreData{}) {}  // NOLINT
+  Decoded(T value) : v_(std::move(value)) {}         // NOLINT: implicit by design
+  Decoded(NeedMoreData) : v_(NeedMoreData{}) {}      // NOLINT
   Decoded(Status status) : v_(std::move(status)) {}  // NOLINT: callers pass only errors
 
   bool has_value() const { return std::holds_alternative<T>(v_); }

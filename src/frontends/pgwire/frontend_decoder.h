@@ -41,6 +41,8 @@ enum class DecoderPhase {
 // before its body is waited for, so a peer cannot make it buffer more than one limit plus
 // one read. Errors are sticky and carry a kInvalidArgument text meant for the client
 // (SQLSTATE 08P01, then close). Not thread-safe: one connection, one thread.
+// After an SSLRequest/GSSENCRequest the caller must check buffered() == 0 before starting
+// the handshake: bytes sent ahead of it were not encrypted and must not be trusted.
 class FrontendDecoder {
  public:
   explicit FrontendDecoder(DecoderLimits limits = {}) : limits_(limits) {}
@@ -73,10 +75,11 @@ class FrontendDecoder {
   Status error_;
 };
 
-// The body decoders behind FrontendDecoder, for callers that framed the bytes themselves.
-// `body` excludes the type byte and the length word; views point into it.
-// The startup-phase packet after its length: the int32 code, then the parameters.
+// The body decoders behind FrontendDecoder, for callers that framed the bytes themselves;
+// views in the result point into `body`.
+// A startup-phase packet without its length word: the int32 code, then what follows it.
 Result<FrontendMessage> DecodeStartupPacket(std::string_view body);
+// A typed message without its type byte and length word.
 Result<FrontendMessage> DecodeFrontendMessage(char type, std::string_view body,
                                               PasswordKind password_kind);
 

@@ -63,7 +63,7 @@ struct Bind {
   // 0 entries: all text; 1 entry: applies to all; else one per parameter.
   std::vector<int16_t> param_formats;
   std::vector<std::optional<std::string_view>> params;  // nullopt = SQL NULL (length -1)
-  std::vector<int16_t> result_formats;  // same 0/1/N convention, per result column
+  std::vector<int16_t> result_formats;                  // same 0/1/N convention, per result column
   bool operator==(const Bind&) const = default;
 };
 
@@ -116,7 +116,7 @@ struct PasswordMessage {
   bool operator==(const PasswordMessage&) const = default;
 };
 struct SaslInitialResponse {
-  std::string_view mechanism;           // e.g. "SCRAM-SHA-256"
+  std::string_view mechanism;            // e.g. "SCRAM-SHA-256"
   std::optional<std::string_view> data;  // nullopt: length -1 (no initial response)
   bool operator==(const SaslInitialResponse&) const = default;
 };

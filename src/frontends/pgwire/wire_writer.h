@@ -25,9 +25,7 @@ class WireWriter {
     start_ = out_.size();
     out_.append(4, '\0');
   }
-  void End() {
-    Store(start_, static_cast<uint32_t>(out_.size() - start_));
-  }
+  void End() { Store(start_, static_cast<uint32_t>(out_.size() - start_)); }
 
   void Byte(char c) { out_.push_back(c); }
   void Int16(int16_t v) {

@@ -1,0 +1,87 @@
+// BackendFrameReader: length-prefixed framing of server messages, checked before buffering.
+#include "frontends/pgwire/backend_frame_reader.h"
+
+#include <string>
+
+#include "frontends/pgwire/wire_reader.h"
+
+namespace domicile::pgwire {
+namespace {
+
+bool IsKnownBackendType(char type) {
+  switch (type) {
+    case be::kAuthentication:
+    case be::kParameterStatus:
+    case be::kBackendKeyData:
+    case be::kReadyForQuery:
+    case be::kRowDescription:
+    case be::kDataRow:
+    case be::kCommandComplete:
+    case be::kEmptyQueryResponse:
+    case be::kErrorResponse:
+    case be::kNoticeResponse:
+    case be::kParseComplete:
+    case be::kBindComplete:
+    case be::kCloseComplete:
+    case be::kNoData:
+    case be::kParameterDescription:
+    case be::kPortalSuspended:
+    case be::kCopyInResponse:
+    case be::kCopyOutResponse:
+    case be::kCopyBothResponse:
+    case be::kCopyData:
+    case be::kCopyDone:
+    case be::kNegotiateProtocolVersion:
+    case be::kNotificationResponse:
+    case 'V':  // FunctionCallResponse
+      return true;
+    default:
+      return false;
+  }
+}
+
+}  // namespace
+
+Decoded<BackendFrame> BackendFrameReader::Next() {
+  if (!error_.ok()) return error_;
+  std::string_view in = buffer_.Readable();
+  if (in.size() < 1 + kLengthSize) return NeedMoreData{};
+  char type = in[0];
+  int32_t len = LoadInt32(in.data() + 1);
+  if (!IsKnownBackendType(type)) {
+    error_ = InvalidArgument("invalid backend message type " +
+                             std::to_string(static_cast<unsigned char>(type)));
+  } else if (len < int32_t(kLengthSize)) {
+    error_ = InvalidArgument("invalid backend message length " + std::to_string(len));
+  } else if (size_t(len) - kLengthSize > max_message_) {
+    error_ = InvalidArgument("backend message of " + std::to_string(len) +
+                             " bytes is over the limit of " + std::to_string(max_message_));
+  }
+  if (!error_.ok()) {
+    buffer_.Clear();
+    return error_;
+  }
+  size_t total = 1 + size_t(len);
+  if (in.size() < total) return NeedMoreData{};
+  buffer_.Consume(total);
+  return BackendFrame{type, in.substr(1 + kLengthSize, total - 1 - kLengthSize),
+                      in.substr(0, total)};
+}
+
+Decoded<char> BackendFrameReader::NextSslResponse() {
+  if (!error_.ok()) return error_;
+  std::string_view in = buffer_.Readable();
+  if (in.empty()) return NeedMoreData{};
+  char c = in[0];
+  if (c == 'S' || c == 'N') {
+    buffer_.Consume(1);
+    return c;
+  }
+  if (c == be::kErrorResponse) return c;
+  error_ = InvalidArgument("invalid answer to an encryption request: " +
+                           std::to_string(static_cast<unsigned char>(c)));
+  buffer_.Clear();
+  return error_;
+}
+
+}  // namespace domicile::pgwire
