@@ -1,7 +1,5 @@
-// Composition root: builds the adapters and hands control to the CLI front end.
-#include <cstdio>
+// Composition root: the CLI front end builds its adapters per command (catalog_access.cc,
+// storage_factory.cc); main only hands it the command line.
+#include "frontends/cli/cli.h"
 
-int main() {
-  std::puts("domicile: CLI not wired yet");
-  return 0;
-}
+int main(int argc, char** argv) { return domicile::RunCli(argc, argv); }

@@ -1,0 +1,33 @@
+// What each command group shares: the deferred action and the --data option.
+#pragma once
+
+#include <CLI/CLI.hpp>
+#include <functional>
+#include <string>
+
+#include "domain/status.h"
+
+namespace domicile::cli {
+
+// The default data directory: where catalog.db (and the demo's shards) live.
+inline constexpr char kDefaultDataDir[] = "./domicile-data";
+
+// The work a parsed command line asks for. Subcommand callbacks only store it, so nothing
+// runs before the whole line parsed; RunCli then runs it once and maps its Status.
+using Action = std::function<Status()>;
+
+// Adds `--data DIR` (env DOMICILE_DATA) to a leaf command.
+inline void AddDataOption(CLI::App* command, std::string* dir) {
+  command->add_option("--data", *dir, "data directory holding catalog.db")
+      ->envname("DOMICILE_DATA")
+      ->capture_default_str();
+}
+
+// Each group adds its subcommands to `app` and sets `*action` when one of them is chosen.
+void AddCatalogCommands(CLI::App& app, Action* action);
+void AddShardCommands(CLI::App& app, Action* action);
+void AddTenantCommands(CLI::App& app, Action* action);  // tenant add/show, where
+void AddDemoCommand(CLI::App& app, Action* action);
+void AddServeCommand(CLI::App& app, Action* action);  // serve_command.cc
+
+}  // namespace domicile::cli
