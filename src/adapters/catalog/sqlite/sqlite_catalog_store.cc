@@ -24,10 +24,16 @@ int64_t NowUnixMs() {
       .count();
 }
 
-// Connection settings that live outside the file: set on every connection.
-Status ConfigureConnection(Db& db) {
+// Waits up to kBusyTimeoutMs for another connection's lock instead of failing at once.
+Status SetBusyTimeout(Db& db) {
   int rc = sqlite3_busy_timeout(db.get(), kBusyTimeoutMs);
   if (rc != SQLITE_OK) return sqlite::ErrorStatus(rc, "catalog " + db.path(), db.ErrorMessage());
+  return Status::Ok();
+}
+
+// Per-connection settings. Preparing any statement reads the file's schema, so on a file that
+// is not a catalog this must come after CheckIsCatalog (which says so clearly).
+Status ConfigureConnection(Db& db) {
   return db.Exec("PRAGMA foreign_keys = ON; PRAGMA synchronous = FULL");
 }
 
@@ -84,13 +90,15 @@ Result<std::unique_ptr<SqliteCatalogStore>> SqliteCatalogStore::Open(const std::
   }
   auto writer = Db::Open(path, /*create=*/true);
   if (!writer.ok()) return writer.status();
-  DOMICILE_RETURN_IF_ERROR(ConfigureConnection(*writer));
+  DOMICILE_RETURN_IF_ERROR(SetBusyTimeout(*writer));
   DOMICILE_RETURN_IF_ERROR(sqlite::CheckIsCatalog(*writer));
+  DOMICILE_RETURN_IF_ERROR(ConfigureConnection(*writer));
   DOMICILE_RETURN_IF_ERROR(EnableWal(*writer));
   DOMICILE_RETURN_IF_ERROR(sqlite::Migrate(*writer));
 
   auto reader = Db::Open(path, /*create=*/false);
   if (!reader.ok()) return reader.status();
+  DOMICILE_RETURN_IF_ERROR(SetBusyTimeout(*reader));
   DOMICILE_RETURN_IF_ERROR(ConfigureConnection(*reader));
   // The reader never writes; make a bug that tries fail loudly.
   DOMICILE_RETURN_IF_ERROR(reader->Exec("PRAGMA query_only = ON"));
