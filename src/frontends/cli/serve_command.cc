@@ -1,0 +1,97 @@
+// `domicile serve`: the PostgreSQL front door over the catalog in --data.
+#include <csignal>
+#include <iostream>
+
+#include "adapters/sql/pgquery/pg_query_statement_analyzer.h"
+#include "app/resolver.h"
+#include "frontends/cli/catalog_access.h"
+#include "frontends/cli/command.h"
+#include "frontends/cli/serve_config.h"
+#include "frontends/pgwire/pgwire_server.h"
+
+namespace domicile::cli {
+namespace {
+
+struct ServeOptions {
+  std::string data_dir = kDefaultDataDir;
+  std::string listen;
+  std::string config_path;
+  int workers = 0;
+};
+
+bool IsLoopback(const std::string& host) {
+  return host == "127.0.0.1" || host == "::1" || host == "localhost" ||
+         host.rfind("127.", 0) == 0;
+}
+
+}  // namespace
+
+Status RunServe(const std::string& data_dir, ServeConfig config,
+                const std::function<void(uint16_t)>& on_listening) {
+  if (config.router.users.empty() && !IsLoopback(config.listen_host)) {
+    return InvalidArgument("no [users] are configured, so domicile accepts trust logins and "
+                           "listens on loopback only; add [users] to listen on " +
+                           config.listen_host);
+  }
+  auto store = OpenCatalog(data_dir, /*create=*/false);
+  if (!store.ok()) return store.status();
+  Resolver resolver(**store, ResolverOptions{config.catalog_ttl});
+  DOMICILE_RETURN_IF_ERROR(resolver.Start());
+  PgQueryStatementAnalyzer analyzer(config.routing);
+  pgwire::asio::io_context io;
+  pgwire::ServerPools pools(io, config.router.pool);
+  pgwire::RouterContext ctx{io, resolver, analyzer, pools, config.router, {}, {}};
+  pgwire::PgwireServer server(io, ctx);
+  DOMICILE_RETURN_IF_ERROR(server.Listen(config.listen_host, config.listen_port));
+  pools.StartJanitor();
+  pgwire::asio::signal_set signals(io, SIGINT, SIGTERM);
+  signals.async_wait([&](const pgwire::ErrorCode& ec, int) {
+    if (!ec) server.Stop();
+  });
+  auto map = resolver.Snapshot();
+  std::cout << "domicile: serving catalog version " << map->version() << " ("
+            << map->tenant_count() << " tenants on " << map->SortedShards().size()
+            << " shards) on " << config.listen_host << ":" << server.port() << " with "
+            << config.workers << " worker threads, " << (config.router.pool.mode ==
+                                                         pgwire::PoolMode::kTransaction
+                                                             ? "transaction"
+                                                             : "session")
+            << " pooling\n";
+  if (config.router.users.empty()) {
+    std::cout << "domicile: no [users] configured: accepting trust logins on loopback only\n";
+  }
+  std::cout.flush();
+  if (on_listening) on_listening(server.port());
+  server.Run(config.workers);
+  pools.Stop();
+  resolver.Stop();
+  std::cout << "domicile: stopped\n";
+  return Status::Ok();
+}
+
+void AddServeCommand(CLI::App& app, Action* action) {
+  auto options = std::make_shared<ServeOptions>();
+  CLI::App* serve = app.add_subcommand(
+      "serve", "serve the catalog's tenants to PostgreSQL clients (psql, drivers, pgbench)");
+  AddDataOption(serve, &options->data_dir);
+  serve->add_option("--listen", options->listen, "HOST:PORT to listen on (default 127.0.0.1:6432)");
+  serve->add_option("--config", options->config_path, "settings file (TOML, see README)")
+      ->check(CLI::ExistingFile);
+  serve->add_option("--workers", options->workers, "network threads (default 2)")
+      ->check(CLI::Range(1, 256));
+  serve->callback([options, action] {
+    *action = [options]() -> Status {
+      ServeConfig config;
+      if (!options->config_path.empty()) {
+        auto loaded = LoadServeConfig(options->config_path);
+        if (!loaded.ok()) return loaded.status();
+        config = std::move(*loaded);
+      }
+      if (!options->listen.empty()) DOMICILE_RETURN_IF_ERROR(ParseListen(options->listen, &config));
+      if (options->workers > 0) config.workers = options->workers;
+      return RunServe(options->data_dir, std::move(config), nullptr);
+    };
+  });
+}
+
+}  // namespace domicile::cli

@@ -1,0 +1,30 @@
+// ServeConfig: the settings file of `domicile serve` (server, pool, routing, tables, users).
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "domain/status.h"
+#include "frontends/pgwire/router_context.h"
+#include "ports/statement_analyzer.h"
+
+namespace domicile::cli {
+
+struct ServeConfig {
+  std::string listen_host = "127.0.0.1";
+  uint16_t listen_port = 6432;
+  int workers = 2;
+  std::chrono::milliseconds catalog_ttl{1000};
+  RoutingRules routing;
+  pgwire::RouterSettings router;
+};
+
+// Reads a TOML settings file (format in the README). Every problem is listed at once as
+// "FILE:LINE: message" (kInvalidArgument); unknown keys are problems, so typos do not pass
+// silently.
+Result<ServeConfig> LoadServeConfig(const std::string& path);
+
+// "HOST:PORT" -> host and port (kInvalidArgument when malformed).
+Status ParseListen(const std::string& text, ServeConfig* config);
+
+}  // namespace domicile::cli
