@@ -263,7 +263,6 @@ void ClientSession::SendStartupParameters(const std::string& user) {
 }
 
 awaitable<void> ClientSession::Run() {
-  auto self = shared_from_this();
   ErrorCode ec;
   socket_.set_option(tcp::no_delay(true), ec);
   if (!co_await Startup()) co_return;

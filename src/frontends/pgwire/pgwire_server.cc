@@ -6,6 +6,13 @@
 #include "frontends/pgwire/client_session.h"
 
 namespace domicile::pgwire {
+namespace {
+
+// Owns the session for as long as it runs: Asio starts coroutines lazily, so the caller's
+// shared_ptr may be gone before the first line of Run executes.
+awaitable<void> RunSession(std::shared_ptr<ClientSession> session) { co_await session->Run(); }
+
+}  // namespace
 
 PgwireServer::PgwireServer(asio::io_context& io, RouterContext& ctx) : io_(io), ctx_(ctx) {}
 
@@ -39,7 +46,7 @@ awaitable<void> PgwireServer::AcceptLoop() {
       continue;  // EMFILE and friends: the client is refused, the server goes on
     }
     auto session = std::make_shared<ClientSession>(ctx_, std::move(socket));
-    asio::co_spawn(asio::make_strand(io_), session->Run(), [](std::exception_ptr e) {
+    asio::co_spawn(asio::make_strand(io_), RunSession(std::move(session)), [](std::exception_ptr e) {
       if (!e) return;
       try {
         std::rethrow_exception(e);

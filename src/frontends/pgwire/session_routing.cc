@@ -39,12 +39,18 @@ Status ClientSession::CollectTenantFromInfo(const StatementInfo& info,
 
 Result<const Shard*> ClientSession::ChooseShard(const std::vector<TenantCandidate>& found,
                                                 std::string* chosen_tenant) {
+  // The first of hint, SET, startup option decides; tenants the statement itself names (key
+  // columns) must then live on the same shard, or the statement would touch another
+  // shard's tenant where its rows are not.
   std::vector<TenantCandidate> ordered;
   for (const auto& c : found) {
-    if (c.source == "hint") ordered.push_back(c);
+    if (c.source == "hint") {
+      ordered.push_back(c);
+      break;
+    }
   }
-  if (set_tenant_) ordered.push_back({*set_tenant_, "SET domicile.tenant"});
-  if (startup_tenant_) ordered.push_back({*startup_tenant_, "startup option"});
+  if (ordered.empty() && set_tenant_) ordered.push_back({*set_tenant_, "SET domicile.tenant"});
+  if (ordered.empty() && startup_tenant_) ordered.push_back({*startup_tenant_, "startup option"});
   for (const auto& c : found) {
     if (c.source != "hint") ordered.push_back(c);
   }
