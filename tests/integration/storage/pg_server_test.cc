@@ -12,7 +12,7 @@ namespace {
 
 bool ProcessExists(pid_t pid) { return kill(pid, 0) == 0 || errno != ESRCH; }
 
-TEST(PgServerTest, StartsOnLoopbackWithTheRequestedSettings) {
+TEST(PgServerHarnessTest, StartsOnLoopbackWithTheRequestedSettings) {
   PgServer pg;
   EXPECT_GT(pg.port(), 0);
   EXPECT_TRUE(pg.running());
@@ -25,7 +25,7 @@ TEST(PgServerTest, StartsOnLoopbackWithTheRequestedSettings) {
   EXPECT_EQ(pg.Scalar("SELECT pg_backend_pid() <> " + std::to_string(pg.pid())), "t");
 }
 
-TEST(PgServerTest, CreatesDatabasesAndRunsSql) {
+TEST(PgServerHarnessTest, CreatesDatabasesAndRunsSql) {
   PgServer pg;
   pg.CreateDatabase("shard-a");
   pg.Exec("CREATE TABLE t (id int, name text); INSERT INTO t VALUES (1, 'x'), (2, NULL)",
@@ -38,7 +38,7 @@ TEST(PgServerTest, CreatesDatabasesAndRunsSql) {
   EXPECT_THROW(pg.Exec("SELEC 1"), std::runtime_error);
 }
 
-TEST(PgServerTest, DestructorStopsThePostmasterByPid) {
+TEST(PgServerHarnessTest, DestructorStopsThePostmasterByPid) {
   pid_t pid = -1;
   {
     PgServer pg;
@@ -48,7 +48,7 @@ TEST(PgServerTest, DestructorStopsThePostmasterByPid) {
   EXPECT_FALSE(ProcessExists(pid));
 }
 
-TEST(PgServerTest, KillThenRestartKeepsPortAndData) {
+TEST(PgServerHarnessTest, KillThenRestartKeepsPortAndData) {
   PgServer pg;
   int port = pg.port();
   pg.Exec("CREATE TABLE kept (v int); INSERT INTO kept VALUES (7)");
@@ -64,7 +64,7 @@ TEST(PgServerTest, KillThenRestartKeepsPortAndData) {
   EXPECT_EQ(pg.Scalar("SELECT count(*)::text FROM kept"), "1");
 }
 
-TEST(PgServerTest, BadSettingFailsWithTheServerLog) {
+TEST(PgServerHarnessTest, BadSettingFailsWithTheServerLog) {
   PgServerOptions options;
   options.settings.push_back("no_such_setting_xyz=1");
   try {

@@ -215,6 +215,15 @@ TEST_F(PostgresShardStorageSharedTest, ParametersLandAsTheRightServerValues) {
   EXPECT_EQ(sink.rows_.at(0).at(0), Value(std::numeric_limits<double>::infinity()));
 }
 
+TEST_F(PostgresShardStorageSharedTest, TextWithAZeroByteIsRefusedNotTruncated) {
+  auto session = Open();
+  ASSERT_NE(session, nullptr);
+  std::vector<Value> params = {std::string("ab\0cd", 5)};
+  auto r = session->Execute("SELECT $1::text", params, nullptr);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), StatusCode::kInvalidArgument) << r.status().ToString();
+}
+
 TEST_F(PostgresShardStorageSharedTest, OpenIsSafeFromManyThreads) {
   PostgresShardStorage storage(pg().Dsn());
   std::atomic<int> ok{0};

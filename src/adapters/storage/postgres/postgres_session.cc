@@ -107,7 +107,15 @@ Result<ExecResult> PostgresSession::Execute(std::string_view sql, std::span<cons
   PGconn* conn = conn_.get();
   std::vector<EncodedParam> encoded;
   encoded.reserve(params.size());
-  for (const Value& value : params) encoded.push_back(EncodeParam(value));
+  for (size_t i = 0; i < params.size(); ++i) {
+    // libpq sends text parameters NUL-terminated: a zero byte would silently cut the value.
+    const auto* text = std::get_if<std::string>(&params[i]);
+    if (text != nullptr && text->find('\0') != std::string::npos) {
+      return InvalidArgument("text parameter $" + std::to_string(i + 1) +
+                             " contains a zero byte; send it as Bytes");
+    }
+    encoded.push_back(EncodeParam(params[i]));
+  }
   std::vector<const char*> values;
   std::vector<int> lengths;
   std::vector<int> formats;
