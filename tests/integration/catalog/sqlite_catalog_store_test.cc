@@ -163,6 +163,32 @@ TEST(SqliteCatalogStoreTest, RowsThatBreakAnInvariantLoadAsCorrupt) {
   EXPECT_NE(loaded.status().message().find("acme"), std::string::npos);
 }
 
+// A write that fails halfway (here a trigger refuses the second tenant) rolls the whole
+// commit back in-process too, and leaves the connection usable for the next commit.
+TEST(SqliteCatalogStoreTest, FailedWriteRollsBackTheWholeCommit) {
+  TempDir dir("catalog-rollback");
+  std::string path = dir.Sub("catalog.db");
+  ShardMap before = MakeDemoCatalog(path);
+  RawExec(path,
+          "CREATE TRIGGER refuse_boom BEFORE INSERT ON tenants WHEN NEW.id = 'boom' "
+          "BEGIN SELECT RAISE(ABORT, 'boom refused'); END");
+  auto store = OpenOrFail(path);
+  ASSERT_NE(store, nullptr);
+  CatalogChange change = NewEuTenantChange("fine");
+  change.ops.push_back(NewEuTenantChange("boom").ops[0]);
+  AppliedChange applied = ApplyOrFail(before, change);
+  Status st = store->Commit(before.version(), applied, "half");
+  EXPECT_FALSE(st.ok());
+  EXPECT_NE(st.message().find("boom refused"), std::string::npos) << st.ToString();
+  EXPECT_EQ(*store->CurrentVersion(), before.version());
+  ExpectSameCatalog(*store->Load(), before);
+  EXPECT_TRUE(store->ChangesSince(before.version(), 10)->empty());
+
+  AppliedChange next = ApplyOrFail(before, NewEuTenantChange("fine"));
+  ASSERT_TRUE(store->Commit(before.version(), next, "retry").ok());
+  ExpectSameCatalog(*store->Load(), next.map);
+}
+
 // The child starts a commit of many tenants and is SIGKILLed by the commit hook halfway
 // through writing them, while it holds the write lock with uncommitted pages in the WAL.
 TEST(SqliteCatalogStoreTest, CrashInTheMiddleOfACommitLeavesTheOldVersionIntact) {
