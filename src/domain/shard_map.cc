@@ -340,6 +340,7 @@ Result<ShardMap> ShardMap::Build(uint64_t version, std::vector<Jurisdiction> jur
   Effects ignored;
   for (auto& j : jurisdictions) note(map.PutJurisdictionOp(std::move(j), &ignored));
   for (auto& s : shards) note(map.PutShardOp(std::move(s), &ignored));
+  map.tenants_.reserve(tenants.size());  // one allocation instead of ~20 rehashes at 1M
   // Stored tenants may sit on draining shards or over capacity; only residency is checked.
   for (auto& t : tenants) {
     Status st = NormalizeTenant(&t);

@@ -29,6 +29,9 @@ int RunCli(int argc, char** argv) {
   app.require_subcommand(1);
   app.set_help_all_flag("--help-all", "show help for every command");
   cli::Action action;
+  std::string top_data;
+  CLI::Option* top_data_option =
+      app.add_option("--data", top_data, "data directory holding catalog.db (any command)");
   cli::AddCatalogCommands(app, &action);
   cli::AddShardCommands(app, &action);
   cli::AddTenantCommands(app, &action);
@@ -40,6 +43,11 @@ int RunCli(int argc, char** argv) {
     if (e.get_exit_code() == static_cast<int>(CLI::ExitCodes::Success)) return app.exit(e);
     PrintError(std::string(e.what()) + " (see domicile --help)");
     return cli::kExitUsage;
+  }
+  if (top_data_option->count() > 0) {
+    for (auto [option, dir] : cli::DataOptions()) {
+      if (option->count() == 0) *dir = top_data;  // the leaf's own --data wins
+    }
   }
   if (!action) {  // unreachable while every leaf command sets one; keep the promise anyway
     std::cerr << app.help();

@@ -4,6 +4,8 @@
 #include <CLI/CLI.hpp>
 #include <functional>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "domain/status.h"
 
@@ -16,11 +18,19 @@ inline constexpr char kDefaultDataDir[] = "./domicile-data";
 // runs before the whole line parsed; RunCli then runs it once and maps its Status.
 using Action = std::function<Status()>;
 
+// Every leaf's --data option and the string it fills, so `domicile --data DIR cmd` (before
+// the subcommand) works as well as `domicile cmd --data DIR`.
+inline std::vector<std::pair<CLI::Option*, std::string*>>& DataOptions() {
+  static std::vector<std::pair<CLI::Option*, std::string*>> options;
+  return options;
+}
+
 // Adds `--data DIR` (env DOMICILE_DATA) to a leaf command.
 inline void AddDataOption(CLI::App* command, std::string* dir) {
-  command->add_option("--data", *dir, "data directory holding catalog.db")
-      ->envname("DOMICILE_DATA")
-      ->capture_default_str();
+  CLI::Option* option = command->add_option("--data", *dir, "data directory holding catalog.db")
+                            ->envname("DOMICILE_DATA")
+                            ->capture_default_str();
+  DataOptions().emplace_back(option, dir);
 }
 
 // Each group adds its subcommands to `app` and sets `*action` when one of them is chosen.
