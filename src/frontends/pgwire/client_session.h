@@ -14,6 +14,7 @@
 
 #include "domain/statement_info.h"
 #include "frontends/pgwire/asio.h"
+#include "frontends/pgwire/embedded_executor.h"
 #include "frontends/pgwire/frontend_decoder.h"
 #include "frontends/pgwire/router_context.h"
 #include "frontends/pgwire/server_connection.h"
@@ -102,6 +103,18 @@ class ClientSession : public std::enable_shared_from_this<ClientSession> {
   void SendReady();
   void RefuseInTransaction(std::string_view sqlstate, const std::string& message);
 
+  // Embedded (sqlite) shards, run by ctx_.embedded on worker threads: session_embedded.cc.
+  bool Attached() const;  // to a server connection or an embedded session
+  bool RoutesEmbedded(const Shard* shard) const;
+  awaitable<Status> AttachEmbedded(const Shard* shard);
+  void DetachEmbedded();
+  void ReleaseEmbeddedIfIdle();
+  awaitable<void> HandleEmbeddedQuery(const Shard* shard, std::string_view sql,
+                                      std::shared_ptr<const StatementInfo> info);
+  awaitable<void> HandleEmbeddedBatch(
+      const Shard* shard, const std::vector<FrontendMessage>& messages,
+      const std::vector<std::shared_ptr<const StatementInfo>>& executed);
+
   RouterContext& ctx_;
   tcp::socket socket_;
   FrontendDecoder decoder_;
@@ -123,7 +136,9 @@ class ClientSession : public std::enable_shared_from_this<ClientSession> {
   std::map<std::string, std::string> settings_;
   std::map<std::string, std::string> startup_settings_;  // what RESET ALL returns to
 
+  std::shared_ptr<const ShardMap> route_map_;  // keeps ChooseShard's Shard alive
   std::unique_ptr<ServerConnection> server_;
+  std::unique_ptr<EmbeddedClient> embedded_;  // made on the first embedded route
   std::string attached_shard_;
   char tx_status_ = 'I';            // what the client was last told
   char server_status_ = 'I';        // what the attached server last said

@@ -55,13 +55,16 @@ Result<const Shard*> ClientSession::ChooseShard(const std::vector<TenantCandidat
     if (c.source != "hint") ordered.push_back(c);
   }
   if (ordered.empty()) {
-    if (server_) return static_cast<const Shard*>(nullptr);  // stays on the attached shard
+    if (Attached()) return static_cast<const Shard*>(nullptr);  // stays on the attached shard
     return InvalidArgument(
         "domicile could not tell which tenant this statement is for: use SET domicile.tenant, "
         "the startup option -c domicile.tenant=ID, a /* domicile.tenant=ID */ comment, or "
         "the tenant key column in the statement");
   }
-  auto snapshot = ctx_.resolver.Snapshot();
+  // Held by the session: the Shard returned below is used across co_await (Attach), while
+  // other sessions on this thread may move the thread's resolver cache to a newer map.
+  route_map_ = ctx_.resolver.Snapshot();
+  const ShardMap* snapshot = route_map_.get();
   const Shard* shard = nullptr;
   for (const auto& c : ordered) {
     auto id = NormalizeId("tenant", c.tenant);
@@ -79,19 +82,17 @@ Result<const Shard*> ClientSession::ChooseShard(const std::vector<TenantCandidat
                       " for tenant '" + *chosen_tenant + "'");
     }
   }
-  if (server_ && attached_shard_ != shard->id) {
+  if (Attached() && attached_shard_ != shard->id) {
     return Conflict("this transaction is pinned to shard " + attached_shard_ + "; tenant '" +
                     *chosen_tenant + "' lives on shard " + shard->id);
   }
   if (shard->state == ShardState::kOffline) {
     return Unavailable("shard " + shard->id + " is offline");
   }
-  if (shard->engine != Engine::kPostgres) {
+  if (shard->engine != Engine::kPostgres && !RoutesEmbedded(shard)) {
     return Unavailable("shard " + shard->id + " is a " + std::string(EngineName(shard->engine)) +
                        " shard; the wire front end serves PostgreSQL shards only so far");
   }
-  // The snapshot stays alive in this thread's resolver cache until its next lookup; the
-  // caller uses the pointer at once.
   return shard;
 }
 
@@ -296,6 +297,7 @@ void ClientSession::RefuseInTransaction(std::string_view sqlstate, const std::st
       Encode(server_out_, Query{"ROLLBACK"});
       expect_.push_back(Expect{Expect::Action::kSwallow, "Z", true, {}, {}});
     }
+    DetachEmbedded();  // the executor rolls the embedded session back
   }
 }
 
