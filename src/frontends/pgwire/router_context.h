@@ -19,6 +19,8 @@
 
 namespace domicile::pgwire {
 
+class EmbeddedExecutor;
+
 struct ClientUser {
   std::string name;
   ScramVerifier verifier;
@@ -77,6 +79,8 @@ struct RouterContext {
   const RouterSettings& settings;
   CancelRegistry cancels;
   RouterCounters counters;
+  // Serves sqlite shards on worker threads; null: only PostgreSQL shards are served.
+  EmbeddedExecutor* embedded = nullptr;
 };
 
 }  // namespace domicile::pgwire

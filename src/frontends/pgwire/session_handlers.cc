@@ -210,7 +210,7 @@ bool ClientSession::TryAnswerLocally(const StatementInfo& info) {
   }
   // Without any tenant in sight, transaction control and SET are answered here: BEGIN is
   // sent on with the transaction's first routed statement.
-  if (server_ || set_tenant_ || startup_tenant_ || info.hint.is_literal()) return false;
+  if (Attached() || set_tenant_ || startup_tenant_ || info.hint.is_literal()) return false;
   for (const auto& s : info.statements) {
     if (!s.tenant.is_none() || s.hint.is_literal()) return false;
     if (LocalStatement(s, false).empty()) return false;
@@ -251,7 +251,7 @@ awaitable<void> ClientSession::HandleQuery(std::string_view sql) {
     co_await HandleAbortedQuery(info);
     co_return;
   }
-  if (!info && !server_ && !set_tenant_ && !startup_tenant_) {
+  if (!info && !Attached() && !set_tenant_ && !startup_tenant_) {
     // Nowhere to send it, so the router reports the parse error itself.
     auto syntax = ParseSqlSyntaxError(analyzed.status());
     SendError(syntax ? "42601" : "22023",
@@ -271,6 +271,10 @@ awaitable<void> ClientSession::HandleQuery(std::string_view sql) {
     }
     SendReady();
     ReleaseIfIdle();
+    co_return;
+  }
+  if (RoutesEmbedded(*shard)) {
+    co_await HandleEmbeddedQuery(*shard, sql, info);
     co_return;
   }
   if (!server_) {
@@ -473,13 +477,18 @@ awaitable<void> ClientSession::HandleBatch() {
     finish();
     co_return;
   }
-  if (st.ok() && found.empty() && !server_ && !set_tenant_ && !startup_tenant_ &&
+  if (st.ok() && found.empty() && !Attached() && !set_tenant_ && !startup_tenant_ &&
       TryAnswerBatchLocally(messages)) {
     finish();
     co_return;
   }
   std::string tenant;
   Result<const Shard*> shard = st.ok() ? ChooseShard(found, &tenant) : Result<const Shard*>(st);
+  if (shard.ok() && RoutesEmbedded(*shard)) {
+    co_await HandleEmbeddedBatch(*shard, messages, executed);
+    finish();
+    co_return;
+  }
   if (shard.ok() && !server_) {
     st = co_await Attach(**shard);
     if (!st.ok()) shard = st;
