@@ -208,6 +208,20 @@ bool ClientSession::TryAnswerLocally(const StatementInfo& info) {
     SendReady();
     return true;
   }
+  // With no transaction open anywhere, a lone COMMIT/ROLLBACK (drivers send one after an
+  // error, pools on check-in) needs no shard, so it must not fail because the tenant's shard
+  // is down or busy: answer it as PostgreSQL would (WARNING 25P01).
+  bool only_ends = !Attached() && tx_status_ == 'I';
+  for (const auto& s : info.statements) {
+    only_ends &= s.kind == StatementKind::kCommit || s.kind == StatementKind::kRollback;
+  }
+  if (only_ends) {
+    for (const auto& s : info.statements) {
+      Encode(client_out_, CommandComplete{LocalStatement(s, true)});
+    }
+    SendReady();
+    return true;
+  }
   // Without any tenant in sight, transaction control and SET are answered here: BEGIN is
   // sent on with the transaction's first routed statement.
   if (Attached() || set_tenant_ || startup_tenant_ || info.hint.is_literal()) return false;
