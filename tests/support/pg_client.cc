@@ -62,4 +62,16 @@ PgResult PgClient::ExecParams(const std::string& sql, const std::vector<std::str
                                            values.data(), nullptr, nullptr, 0));
 }
 
+PgResult PgClient::Prepare(const std::string& name, const std::string& sql) {
+  return Convert(conn_.get(), PQprepare(conn_.get(), name.c_str(), sql.c_str(), 0, nullptr));
+}
+
+PgResult PgClient::ExecPrepared(const std::string& name, const std::vector<std::string>& params) {
+  std::vector<const char*> values;
+  for (const auto& p : params) values.push_back(p.c_str());
+  return Convert(conn_.get(), PQexecPrepared(conn_.get(), name.c_str(),
+                                             static_cast<int>(values.size()), values.data(),
+                                             nullptr, nullptr, 0));
+}
+
 }  // namespace domicile::testing

@@ -35,6 +35,9 @@ class PgClient {
   PgResult Exec(const std::string& sql);
   // Extended protocol with the unnamed statement and text parameters.
   PgResult ExecParams(const std::string& sql, const std::vector<std::string>& params);
+  // A named protocol-level statement (Parse), and running it (Bind/Execute).
+  PgResult Prepare(const std::string& name, const std::string& sql);
+  PgResult ExecPrepared(const std::string& name, const std::vector<std::string>& params);
 
  private:
   std::unique_ptr<pg_conn, void (*)(pg_conn*)> conn_;

@@ -55,6 +55,22 @@ const std::string kBindCompleteBytes("2\0\0\0\4", 5);
 const std::string kCloseCompleteBytes("3\0\0\0\4", 5);
 const std::string kNoDataBytes("n\0\0\0\4", 5);
 
+// Whether `stmt` can be answered without a shard whatever the tenant: `attached` and
+// `tx_status` are the session's, `local` whether LocalStatement can answer it.
+bool NeedsNoShard(const StatementDetail& stmt, bool attached, char tx_status, bool local) {
+  switch (stmt.kind) {
+    case StatementKind::kCommit:
+    case StatementKind::kRollback:
+      // No transaction open anywhere (drivers send one after an error, pools on check-in):
+      // answered as PostgreSQL would, with WARNING 25P01.
+      return !attached && tx_status == 'I';
+    case StatementKind::kDeallocate:
+      return local;
+    default:
+      return false;
+  }
+}
+
 }  // namespace
 
 // ---- Bookkeeping ----
@@ -86,6 +102,11 @@ void ClientSession::AfterSuccess(const StatementDetail& stmt) {
       }
       if (server_) server_->applied_settings().erase(name);
     }
+  }
+  if ((stmt.session.releases_all & kSessionPrepared) != 0 && server_) {
+    // DEALLOCATE ALL / DISCARD ALL on the server also dropped the router's shared statements.
+    server_->prepared().clear();
+    unnamed_parse_on_ = 0;
   }
   uint32_t state = (pinned_state_ | stmt.session.creates) & ~stmt.session.releases_all;
   SetPinned(state);
@@ -120,6 +141,20 @@ std::string ClientSession::LocalStatement(const StatementDetail& stmt, bool appl
     case StatementKind::kReset:
       if (apply) AfterSuccess(stmt);
       return "RESET";
+    case StatementKind::kDeallocate:
+      // The client's statements live on servers under router names that every client of a
+      // connection shares: forget the client's names and leave the servers' statements be.
+      // SQL-level PREPAREs (pinned) and unknown names go to the server, which owns them.
+      if ((pinned_state_ & kSessionPrepared) != 0 || tx_status_ == 'E') return {};
+      if (!stmt.name.empty() && statements_.count(stmt.name) == 0) return {};
+      if (apply) {
+        if (!stmt.name.empty()) {
+          statements_.erase(stmt.name);
+        } else {
+          std::erase_if(statements_, [](const auto& entry) { return !entry.first.empty(); });
+        }
+      }
+      return stmt.name.empty() ? "DEALLOCATE ALL" : "DEALLOCATE";
     default:
       return {};
   }
@@ -208,14 +243,13 @@ bool ClientSession::TryAnswerLocally(const StatementInfo& info) {
     SendReady();
     return true;
   }
-  // With no transaction open anywhere, a lone COMMIT/ROLLBACK (drivers send one after an
-  // error, pools on check-in) needs no shard, so it must not fail because the tenant's shard
-  // is down or busy: answer it as PostgreSQL would (WARNING 25P01).
-  bool only_ends = !Attached() && tx_status_ == 'I';
+  // Statements that need no shard must not fail because the tenant's shard is down or busy,
+  // nor reach a server where they would do harm (see NeedsNoShard).
+  bool shardless = true;
   for (const auto& s : info.statements) {
-    only_ends &= s.kind == StatementKind::kCommit || s.kind == StatementKind::kRollback;
+    shardless &= NeedsNoShard(s, Attached(), tx_status_, !LocalStatement(s, false).empty());
   }
-  if (only_ends) {
+  if (shardless) {
     for (const auto& s : info.statements) {
       Encode(client_out_, CommandComplete{LocalStatement(s, true)});
     }
@@ -491,8 +525,14 @@ awaitable<void> ClientSession::HandleBatch() {
     finish();
     co_return;
   }
-  if (st.ok() && found.empty() && !Attached() && !set_tenant_ && !startup_tenant_ &&
-      TryAnswerBatchLocally(messages)) {
+  bool shardless = !executed.empty();
+  for (const auto& info : executed) {
+    for (const auto& s : info->statements) {
+      shardless &= NeedsNoShard(s, Attached(), tx_status_, !LocalStatement(s, false).empty());
+    }
+  }
+  bool no_tenant = found.empty() && !Attached() && !set_tenant_ && !startup_tenant_;
+  if (st.ok() && (shardless || no_tenant) && TryAnswerBatchLocally(messages)) {
     finish();
     co_return;
   }

@@ -52,6 +52,33 @@ TEST_F(PgwirePoolTest, WaitingForABusyShardEndsWith53300) {
   EXPECT_EQ(r.Scalar(), "1") << r.Describe();
 }
 
+// Regression: DEALLOCATE ALL / DISCARD ALL from one client reached the shared server
+// connection and dropped the statements the router had prepared there for every client,
+// so the next client to run one got 26000 "prepared statement ... does not exist".
+TEST_F(PgwirePoolTest, DeallocateAllFromOneClientKeepsOthersPreparedStatements) {
+  PgClient a(router().Conninfo());
+  PgClient b(WithTenant(router().Conninfo(), "e2"));  // same shard: the pool's one connection
+  ASSERT_TRUE(a.connected() && b.connected());
+  const std::string sql = "SELECT count(*) FROM notes WHERE tenant_id = $1";
+  ASSERT_TRUE(a.Prepare("q", sql).ok);
+  ASSERT_TRUE(b.Prepare("q", sql).ok);
+  auto r = a.ExecPrepared("q", {"e1"});
+  ASSERT_TRUE(r.ok) << r.Describe();
+  for (const char* reset : {"DEALLOCATE ALL", "DISCARD ALL", "DEALLOCATE q"}) {
+    ASSERT_TRUE(b.Exec("DEALLOCATE ALL").ok);
+    ASSERT_TRUE(b.Prepare("q", sql).ok);
+    r = b.Exec(reset);
+    EXPECT_TRUE(r.ok) << reset << ": " << r.Describe();
+    r = a.ExecPrepared("q", {"e1"});
+    EXPECT_TRUE(r.ok) << "after another client's " << reset << ": " << r.Describe();
+  }
+  // b's own statement is gone, as in PostgreSQL.
+  r = b.ExecPrepared("q", {"e2"});
+  EXPECT_EQ(r.sqlstate, "26000") << r.Describe();
+  r = b.Exec("DEALLOCATE nosuch");
+  EXPECT_EQ(r.sqlstate, "26000") << r.Describe();
+}
+
 class PgwireShardFailureTest : public PgwireTest {
  protected:
   static void SetUpTestSuite() {
