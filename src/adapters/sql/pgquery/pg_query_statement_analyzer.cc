@@ -6,6 +6,7 @@
 #include <utility>
 
 #include "adapters/sql/pgquery/comment_hints.h"
+#include "adapters/sql/pgquery/lexical_fast_path.h"
 #include "adapters/sql/pgquery/pg_query_handles.h"
 #include "adapters/sql/pgquery/statement_classifier.h"
 
@@ -58,7 +59,12 @@ Result<std::shared_ptr<const StatementInfo>> PgQueryStatementAnalyzer::Analyze(
   if (cacheable) {
     if (std::shared_ptr<const StatementInfo> hit = cache_.Find(sql)) return hit;
   }
-  Result<std::shared_ptr<const StatementInfo>> analyzed = AnalyzeUncached(sql);
+  std::shared_ptr<const StatementInfo> fast;
+  if (options_.lexical_fast_path && sql.size() <= options_.max_sql_bytes) {
+    fast = pgquery::TryLexicalFastPath(sql, rules_);
+  }
+  Result<std::shared_ptr<const StatementInfo>> analyzed =
+      fast ? Result<std::shared_ptr<const StatementInfo>>(std::move(fast)) : AnalyzeUncached(sql);
   if (!analyzed.ok() || !cacheable) return analyzed;
   return cache_.Insert(sql, std::move(analyzed).value());
 }

@@ -19,6 +19,9 @@ struct PgQueryAnalyzerOptions {
   // Longer texts are analyzed every time and never cached: they are rarely repeated
   // (literal bulk loads) and would crowd out the hot, parameterized statements.
   size_t max_cached_sql_bytes = 16 * 1024;
+  // Answer plain DML that cannot name a tenant without parsing (see lexical_fast_path.h).
+  // Such texts are not syntax-checked here: the shard reports their syntax errors.
+  bool lexical_fast_path = true;
 };
 
 // Parses with libpg_query (PostgreSQL 15 grammar) and caches each text's analysis, so a hot

@@ -1,0 +1,82 @@
+#include "adapters/sql/pgquery/lexical_fast_path.h"
+
+#include <gtest/gtest.h>
+
+#include "adapters/sql/pgquery/pg_query_statement_analyzer.h"
+
+namespace domicile::pgquery {
+namespace {
+
+RoutingRules Rules() {
+  RoutingRules rules;
+  rules.table_key_columns["orders"] = "customer_id";
+  return rules;
+}
+
+// Whatever the fast path answers must be exactly what a full parse says.
+TEST(LexicalFastPathTest, AgreesWithTheFullParseWhereItAnswers) {
+  PgQueryStatementAnalyzer analyzer(Rules());
+  const char* texts[] = {
+      "SELECT abalance FROM pgbench_accounts WHERE aid = 4711;",
+      "  select 1  ",
+      "UPDATE pgbench_accounts SET abalance = abalance + -12 WHERE aid = 99;",
+      "INSERT INTO pgbench_history (tid, bid, aid, delta, mtime) VALUES (1, 2, 3, 4, now())",
+      "DELETE FROM t WHERE id = $1",
+      "SELECT 'a;b'",
+  };
+  int answered = 0;
+  for (const char* text : texts) {
+    auto fast = TryLexicalFastPath(text, Rules());
+    if (!fast) continue;
+    ++answered;
+    auto full = analyzer.AnalyzeUncached(text);
+    ASSERT_TRUE(full.ok()) << text;
+    ASSERT_EQ((*full)->statements.size(), 1u) << text;
+    const auto& a = fast->statements[0];
+    const auto& b = (*full)->statements[0];
+    EXPECT_EQ(a.kind, b.kind) << text;
+    EXPECT_EQ(a.text, b.text) << text;
+    EXPECT_EQ(a.tenant, b.tenant) << text;
+    EXPECT_EQ(a.tenant_refs, b.tenant_refs) << text;
+    EXPECT_EQ(a.hint, b.hint) << text;
+    EXPECT_EQ(a.session, b.session) << text;
+    EXPECT_EQ(fast->hint, (*full)->hint) << text;
+    EXPECT_EQ(fast->session, (*full)->session) << text;
+  }
+  EXPECT_EQ(answered, 5);  // all but the one with ';' inside a literal
+}
+
+TEST(LexicalFastPathTest, DeclinesAnythingThatMayNameATenantOrMakeSessionState) {
+  const char* texts[] = {
+      "SELECT * FROM t WHERE tenant_id = 'a'",          // default key column
+      "SELECT * FROM orders WHERE Customer_Id = 7",      // per-table key column, any case
+      "SELECT * FROM t /* domicile.tenant=a */",         // hint
+      "SELECT 1 -- domicile.tenant=a",                   // hint
+      "SET domicile.tenant = 'a'",                       // router variable
+      "SELECT pg_advisory_lock(1)",                      // pins the session
+      "SELECT * INTO TEMP x FROM t",                     // creates a temp table
+      "SELECT * INTO x FROM t",                          // creates a table
+      "CREATE TEMP TABLE x (a int)",
+      "BEGIN",
+      "SELECT 1; SELECT 2",                              // several statements
+      "WITH x AS (SELECT 1) SELECT * FROM x",
+      "selectfoo",
+  };
+  for (const char* text : texts) EXPECT_EQ(TryLexicalFastPath(text, Rules()), nullptr) << text;
+}
+
+TEST(LexicalFastPathTest, AnalyzerAnswersTheSameWithAndWithoutIt) {
+  PgQueryStatementAnalyzer fast(Rules());
+  PgQueryStatementAnalyzer slow(Rules(), PgQueryAnalyzerOptions{.lexical_fast_path = false});
+  for (const char* text : {"SELECT abalance FROM a WHERE aid = 7", "BEGIN",
+                           "SELECT * FROM t WHERE tenant_id = 'x'"}) {
+    auto a = fast.Analyze(text);
+    auto b = slow.Analyze(text);
+    ASSERT_TRUE(a.ok() && b.ok()) << text;
+    EXPECT_EQ((*a)->statements[0].kind, (*b)->statements[0].kind) << text;
+    EXPECT_EQ((*a)->statements[0].tenant, (*b)->statements[0].tenant) << text;
+  }
+}
+
+}  // namespace
+}  // namespace domicile::pgquery
