@@ -1,4 +1,5 @@
-// `domicile demo`: the embedded demo topology on SQLite shards, seeded, then shown by place.
+// `domicile demo`: the embedded demo topology on SQLite shards, seeded, shown by place, then
+// served to PostgreSQL clients (psql) through the front door.
 #include <filesystem>
 #include <iostream>
 #include <map>
@@ -12,6 +13,7 @@
 #include "frontends/cli/command.h"
 #include "frontends/cli/demo_dataset.h"
 #include "frontends/cli/demo_topology.h"
+#include "frontends/cli/serve_command.h"
 #include "frontends/cli/storage_factory.h"
 #include "frontends/cli/views.h"
 
@@ -22,6 +24,8 @@ namespace fs = std::filesystem;
 
 struct DemoOptions {
   std::string data_dir = kDefaultDataDir;
+  std::string listen = "127.0.0.1:6432";
+  bool no_serve = false;
 };
 
 // One open session per shard, made on first use with the demo schema in place.
@@ -81,7 +85,7 @@ Status PrintLayout(const ShardMap& map, const std::set<std::string>& demo_tenant
   return Status::Ok();
 }
 
-Status RunDemo(const DemoOptions& opts) {
+Status SeedDemo(const DemoOptions& opts) {
   std::error_code ec;
   fs::create_directories(fs::path(opts.data_dir) / "shards", ec);
   if (ec) return Unavailable("cannot create " + opts.data_dir + "/shards: " + ec.message());
@@ -130,6 +134,29 @@ Status RunDemo(const DemoOptions& opts) {
   return Status::Ok();
 }
 
+// How to reach the served demo with psql: by startup option, and by key column in SQL.
+void PrintConnectHelp(const std::string& host, uint16_t port) {
+  std::string base = "host=" + host + " port=" + std::to_string(port) + " user=demo dbname=demo";
+  std::cout << "\nconnect with psql (Ctrl-C here stops the server):\n"
+            << "  psql \"" << base << " options='-c domicile.tenant=coop-lisboa'\"\n"
+            << "    SELECT name, joined FROM members WHERE tenant_id = 'coop-lisboa';\n"
+            << "  psql \"" << base << "\" -c \"SELECT name, city FROM cooperatives WHERE "
+            << "tenant_id = 'coop-berlin'\"\n"
+            << "  a shard holds several tenants: filter on tenant_id as the application does\n";
+  std::cout.flush();
+}
+
+Status RunDemo(const DemoOptions& opts) {
+  ServeConfig config;
+  if (!opts.no_serve) DOMICILE_RETURN_IF_ERROR(ParseListen(opts.listen, &config));
+  DOMICILE_RETURN_IF_ERROR(SeedDemo(opts));
+  if (opts.no_serve) return Status::Ok();
+  std::cout << '\n';
+  std::string host = config.listen_host;
+  return RunServe(opts.data_dir, std::move(config),
+                  [host](uint16_t port) { PrintConnectHelp(host, port); });
+}
+
 }  // namespace
 
 void AddDemoCommand(CLI::App& app, Action* action) {
@@ -137,6 +164,9 @@ void AddDemoCommand(CLI::App& app, Action* action) {
   CLI::App* demo = app.add_subcommand(
       "demo", "apply the demo topology (EU, BR, US on SQLite shards) and seed each tenant's rows");
   AddDataOption(demo, &opts->data_dir);
+  demo->add_option("--listen", opts->listen, "HOST:PORT the served demo listens on")
+      ->capture_default_str();
+  demo->add_flag("--no-serve", opts->no_serve, "only seed and print; do not start the server");
   demo->callback([action, opts] { *action = [opts] { return RunDemo(*opts); }; });
 }
 

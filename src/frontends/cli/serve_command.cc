@@ -6,7 +6,10 @@
 #include "app/resolver.h"
 #include "frontends/cli/catalog_access.h"
 #include "frontends/cli/command.h"
+#include "frontends/cli/serve_command.h"
 #include "frontends/cli/serve_config.h"
+#include "frontends/cli/storage_factory.h"
+#include "frontends/pgwire/embedded_executor.h"
 #include "frontends/pgwire/pgwire_server.h"
 
 namespace domicile::cli {
@@ -17,6 +20,7 @@ struct ServeOptions {
   std::string listen;
   std::string config_path;
   int workers = 0;
+  int embedded_threads = 0;
 };
 
 bool IsLoopback(const std::string& host) {
@@ -38,9 +42,14 @@ Status RunServe(const std::string& data_dir, ServeConfig config,
   Resolver resolver(**store, ResolverOptions{config.catalog_ttl});
   DOMICILE_RETURN_IF_ERROR(resolver.Start());
   PgQueryStatementAnalyzer analyzer(config.routing);
+  // Declared before the io_context and shut down before it is destroyed: its workers post
+  // results back to sessions running there.
+  pgwire::EmbeddedExecutor embedded([](const Shard& shard) { return MakeShardStorage(shard); },
+                                    pgwire::EmbeddedSettings{config.embedded_threads});
   pgwire::asio::io_context io;
   pgwire::ServerPools pools(io, config.router.pool);
   pgwire::RouterContext ctx{io, resolver, analyzer, pools, config.router, {}, {}};
+  ctx.embedded = &embedded;
   pgwire::PgwireServer server(io, ctx);
   DOMICILE_RETURN_IF_ERROR(server.Listen(config.listen_host, config.listen_port));
   pools.StartJanitor();
@@ -52,7 +61,8 @@ Status RunServe(const std::string& data_dir, ServeConfig config,
   std::cout << "domicile: serving catalog version " << map->version() << " ("
             << map->tenant_count() << " tenants on " << map->SortedShards().size()
             << " shards) on " << config.listen_host << ":" << server.port() << " with "
-            << config.workers << " worker threads, " << (config.router.pool.mode ==
+            << config.workers << " worker threads (+" << config.embedded_threads
+            << " for sqlite shards), " << (config.router.pool.mode ==
                                                          pgwire::PoolMode::kTransaction
                                                              ? "transaction"
                                                              : "session")
@@ -63,6 +73,7 @@ Status RunServe(const std::string& data_dir, ServeConfig config,
   std::cout.flush();
   if (on_listening) on_listening(server.port());
   server.Run(config.workers);
+  embedded.Shutdown();
   pools.Stop();
   resolver.Stop();
   std::cout << "domicile: stopped\n";
@@ -79,6 +90,9 @@ void AddServeCommand(CLI::App& app, Action* action) {
       ->check(CLI::ExistingFile);
   serve->add_option("--workers", options->workers, "network threads (default 2)")
       ->check(CLI::Range(1, 256));
+  serve->add_option("--embedded-threads", options->embedded_threads,
+                    "worker threads running statements on sqlite shards (default 2)")
+      ->check(CLI::Range(1, 256));
   serve->callback([options, action] {
     *action = [options]() -> Status {
       ServeConfig config;
@@ -89,6 +103,7 @@ void AddServeCommand(CLI::App& app, Action* action) {
       }
       if (!options->listen.empty()) DOMICILE_RETURN_IF_ERROR(ParseListen(options->listen, &config));
       if (options->workers > 0) config.workers = options->workers;
+      if (options->embedded_threads > 0) config.embedded_threads = options->embedded_threads;
       return RunServe(options->data_dir, std::move(config), nullptr);
     };
   });

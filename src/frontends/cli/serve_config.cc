@@ -104,7 +104,8 @@ Result<ServeConfig> LoadServeConfig(const std::string& path) {
   ConfigReader r(path);
   r.CheckKeys(root, "the settings file", {"server", "pool", "routing", "tables", "users"});
   if (const auto* server = r.Table(root, "server")) {
-    r.CheckKeys(*server, "[server]", {"listen", "workers", "max_message_bytes", "server_version"});
+    r.CheckKeys(*server, "[server]", {"listen", "workers", "embedded_threads", "max_message_bytes",
+                                     "server_version"});
     std::string listen;
     r.ReadString(*server, "listen", &listen);
     if (!listen.empty()) {
@@ -112,6 +113,7 @@ Result<ServeConfig> LoadServeConfig(const std::string& path) {
       if (!st.ok()) r.Problem(*server->get("listen"), st.message());
     }
     r.Read(*server, "workers", &config.workers, 1, 256);
+    r.Read(*server, "embedded_threads", &config.embedded_threads, 1, 256);
     r.Read(*server, "max_message_bytes", &config.router.max_message_size, 1024,
            int64_t{1} << 30);
     r.ReadString(*server, "server_version", &config.router.server_version);

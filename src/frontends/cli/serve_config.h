@@ -14,6 +14,7 @@ struct ServeConfig {
   std::string listen_host = "127.0.0.1";
   uint16_t listen_port = 6432;
   int workers = 2;
+  int embedded_threads = 2;  // worker threads for statements on sqlite shards
   std::chrono::milliseconds catalog_ttl{1000};
   RoutingRules routing;
   pgwire::RouterSettings router;

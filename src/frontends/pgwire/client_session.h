@@ -110,7 +110,7 @@ class ClientSession : public std::enable_shared_from_this<ClientSession> {
   void DetachEmbedded();
   void ReleaseEmbeddedIfIdle();
   awaitable<void> HandleEmbeddedQuery(const Shard* shard, std::string_view sql,
-                                      std::shared_ptr<const StatementInfo> info);
+                                      const std::shared_ptr<const StatementInfo>& info);
   awaitable<void> HandleEmbeddedBatch(
       const Shard* shard, const std::vector<FrontendMessage>& messages,
       const std::vector<std::shared_ptr<const StatementInfo>>& executed);

@@ -54,22 +54,30 @@ Status BadParam(uint32_t type_oid, std::string_view raw) {
 
 uint32_t TypeOidFor(ColumnType type) {
   switch (type) {
-    case ColumnType::kBool: return kOidBool;
-    case ColumnType::kInt64: return kOidInt8;
-    case ColumnType::kFloat64: return kOidFloat8;
-    case ColumnType::kBytes: return kOidBytea;
+    case ColumnType::kBool:
+      return kOidBool;
+    case ColumnType::kInt64:
+      return kOidInt8;
+    case ColumnType::kFloat64:
+      return kOidFloat8;
+    case ColumnType::kBytes:
+      return kOidBytea;
     case ColumnType::kNull:
-    case ColumnType::kText: return kOidText;
+    case ColumnType::kText:
+      return kOidText;
   }
   return kOidText;
 }
 
 int16_t TypeLenFor(ColumnType type) {
   switch (type) {
-    case ColumnType::kBool: return 1;
+    case ColumnType::kBool:
+      return 1;
     case ColumnType::kInt64:
-    case ColumnType::kFloat64: return 8;
-    default: return -1;
+    case ColumnType::kFloat64:
+      return 8;
+    default:
+      return -1;
   }
 }
 
@@ -119,8 +127,7 @@ int16_t FormatFor(std::span<const int16_t> formats, size_t index) {
   return index < formats.size() ? formats[index] : 0;
 }
 
-Result<Value> DecodeParam(std::optional<std::string_view> raw, int16_t format,
-                          uint32_t type_oid) {
+Result<Value> DecodeParam(std::optional<std::string_view> raw, int16_t format, uint32_t type_oid) {
   if (!raw) return Value{std::monostate{}};
   std::string_view s = *raw;
   if (format == 1) {
@@ -132,8 +139,8 @@ Result<Value> DecodeParam(std::optional<std::string_view> raw, int16_t format,
         return Value{Bytes{std::string(s)}};
       case kOidFloat4:
         if (s.size() != 4) return BadParam(type_oid, s);
-        return Value{static_cast<double>(
-            std::bit_cast<float>(static_cast<uint32_t>(ReadBigEndian(s))))};
+        return Value{
+            static_cast<double>(std::bit_cast<float>(static_cast<uint32_t>(ReadBigEndian(s))))};
       case kOidFloat8:
         if (s.size() != 8) return BadParam(type_oid, s);
         return Value{std::bit_cast<double>(ReadBigEndian(s))};

@@ -43,8 +43,7 @@ int16_t FormatFor(std::span<const int16_t> formats, size_t index);
 // bool, \x hex for bytea, text otherwise. Binary format: bool, int2/int4/int8 (also for
 // unspecified types when 2/4/8 bytes long), float4/float8, bytea, text. kInvalidArgument
 // (22P02 on the wire) when the bytes do not fit the type.
-Result<Value> DecodeParam(std::optional<std::string_view> raw, int16_t format,
-                          uint32_t type_oid);
+Result<Value> DecodeParam(std::optional<std::string_view> raw, int16_t format, uint32_t type_oid);
 
 // The SQLSTATE for a ShardSession failure: SQLite's messages are mapped to PostgreSQL's
 // codes (23505 unique, 23502 not null, 23503 foreign key, 42601 syntax, 42P01 no such table,
@@ -72,8 +71,8 @@ class WireRowSink final : public RowSink {
   std::vector<int16_t> result_formats_;
   bool has_columns_ = false;
   std::vector<Column> columns_;
-  std::string rows_;               // DataRow messages back to back
-  std::vector<size_t> row_ends_;   // end offset of each row in rows_
+  std::string rows_;              // DataRow messages back to back
+  std::vector<size_t> row_ends_;  // end offset of each row in rows_
   std::vector<std::string> scratch_;
 };
 

@@ -58,8 +58,7 @@ Result<std::unique_ptr<EmbeddedLease>> EmbeddedExecutor::AcquireBlocking(const S
   // Opening touches the file system, outside the lock. Open is thread-safe by contract.
   auto session = storage->Open();
   if (!session.ok()) {
-    return Status(session.status().code(),
-                  "shard " + shard.id + ": " + session.status().message());
+    return Status(session.status().code(), "shard " + shard.id + ": " + session.status().message());
   }
   lease->session = std::move(*session);
   return lease;
@@ -90,38 +89,49 @@ void EmbeddedExecutor::Release(std::unique_ptr<EmbeddedLease> lease) {
   });
 }
 
-awaitable<Status> EmbeddedClient::Attach(Shard shard) {
+// The jobs below capture only pointers and flags: g++ 12 may copy a co_await expression's
+// temporaries bitwise into the coroutine frame, which breaks captured std::strings (SSO).
+// What a job reads lives in this object, which outlives the await.
+awaitable<Status> EmbeddedClient::Attach(const Shard& shard) {
   if (lease_) co_return Status::Ok();
-  EmbeddedExecutor& executor = executor_;
-  auto lease = co_await executor_.Offload(
-      [&executor, shard = std::move(shard)]() { return executor.AcquireBlocking(shard); });
+  pending_shard_ = shard;
+  EmbeddedExecutor* executor = &executor_;
+  const Shard* target = &pending_shard_;
+  auto job = [executor, target]() { return executor->AcquireBlocking(*target); };
+  auto lease = co_await executor_.Offload(job);
   if (!lease.ok()) co_return lease.status();
   lease_ = std::move(*lease);
   co_return Status::Ok();
 }
 
-awaitable<EmbeddedOutcome> EmbeddedClient::Query(std::string sql,
-                                                 std::shared_ptr<const StatementInfo> info,
+awaitable<EmbeddedOutcome> EmbeddedClient::Query(std::string_view sql,
+                                                 const std::shared_ptr<const StatementInfo>& info,
                                                  bool begin_first) {
+  pending_sql_ = std::string(sql);
+  pending_info_ = info;
   EmbeddedLease* lease = lease_.get();
-  co_return co_await executor_.Offload([lease, sql = std::move(sql), info = std::move(info),
-                                        begin_first]() -> EmbeddedOutcome {
+  EmbeddedClient* self = this;
+  auto job = [lease, self, begin_first]() -> EmbeddedOutcome {
     if (begin_first && lease->status == 'I') {
       Status st = lease->session->Begin();
       if (!st.ok()) return FailedBegin(st);
       lease->status = 'T';
     }
-    return RunEmbeddedQuery(*lease, sql, info.get());
-  });
+    return RunEmbeddedQuery(*lease, self->pending_sql_, self->pending_info_.get());
+  };
+  EmbeddedOutcome outcome = co_await executor_.Offload(job);
+  pending_info_.reset();
+  co_return outcome;
 }
 
-awaitable<EmbeddedOutcome> EmbeddedClient::Batch(std::vector<EmbeddedStep> steps,
+awaitable<EmbeddedOutcome> EmbeddedClient::Batch(std::vector<EmbeddedStep>& steps,
                                                  bool begin_first) {
   synced_ = !steps.empty() && steps.back().kind == EmbeddedStep::Kind::kSync;
+  pending_steps_ = std::move(steps);
+  steps.clear();
   EmbeddedLease* lease = lease_.get();
-  EmbeddedExtendedState* state = &extended_;
-  co_return co_await executor_.Offload([lease, state, steps = std::move(steps),
-                                        begin_first]() -> EmbeddedOutcome {
+  EmbeddedClient* self = this;
+  auto job = [lease, self, begin_first]() -> EmbeddedOutcome {
     std::string before;
     if (begin_first && lease->status == 'I') {
       Status st = lease->session->Begin();
@@ -129,16 +139,19 @@ awaitable<EmbeddedOutcome> EmbeddedClient::Batch(std::vector<EmbeddedStep> steps
         lease->status = 'T';
       } else {
         EncodeError(before, "ERROR", SqlStateForStorageError(st), st.message());
-        state->skip_to_sync = true;  // the batch is answered up to its Sync by the error
+        self->extended_.skip_to_sync = true;  // the error answers the batch up to its Sync
       }
     }
-    EmbeddedOutcome outcome = RunEmbeddedBatch(*lease, *state, steps);
+    EmbeddedOutcome outcome = RunEmbeddedBatch(*lease, self->extended_, self->pending_steps_);
     if (!before.empty()) {
       outcome.bytes.insert(0, before);
       outcome.failed = true;
     }
     return outcome;
-  });
+  };
+  EmbeddedOutcome outcome = co_await executor_.Offload(job);
+  pending_steps_.clear();
+  co_return outcome;
 }
 
 void EmbeddedClient::Detach() {

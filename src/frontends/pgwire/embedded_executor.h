@@ -25,8 +25,8 @@ namespace domicile::pgwire {
 using ShardStorageFactory = std::function<Result<std::unique_ptr<ShardStorage>>(const Shard&)>;
 
 struct EmbeddedSettings {
-  int threads = 2;                 // worker threads running SQLite statements
-  size_t max_idle_per_shard = 8;   // pooled sessions kept open per shard
+  int threads = 2;                // worker threads running SQLite statements
+  size_t max_idle_per_shard = 8;  // pooled sessions kept open per shard
 };
 
 // Shared by every client session of one server. Thread-safe. Work runs on a private thread
@@ -84,12 +84,16 @@ class EmbeddedClient {
   char status() const { return lease_ ? lease_->status : 'I'; }
   bool synced() const { return synced_; }
 
-  awaitable<Status> Attach(Shard shard);  // a copy: the catalog snapshot may move on
+  // Arguments are references, copied before the first suspension: a non-trivial temporary in
+  // a co_await expression is unsafe with g++ 12 (see embedded_executor.cc).
+  awaitable<Status> Attach(const Shard& shard);
   // Runs a simple Query; `begin_first` starts the transaction a locally answered BEGIN
   // promised.
-  awaitable<EmbeddedOutcome> Query(std::string sql, std::shared_ptr<const StatementInfo> info,
+  awaitable<EmbeddedOutcome> Query(std::string_view sql,
+                                   const std::shared_ptr<const StatementInfo>& info,
                                    bool begin_first);
-  awaitable<EmbeddedOutcome> Batch(std::vector<EmbeddedStep> steps, bool begin_first);
+  // Takes the steps (leaves `steps` empty).
+  awaitable<EmbeddedOutcome> Batch(std::vector<EmbeddedStep>& steps, bool begin_first);
   // Gives the lease back (rolled back if mid-transaction); portals go with it.
   void Detach();
 
@@ -98,6 +102,11 @@ class EmbeddedClient {
   std::unique_ptr<EmbeddedLease> lease_;
   EmbeddedExtendedState extended_;
   bool synced_ = true;
+  // The inputs of the job in flight (see the note in embedded_executor.cc).
+  Shard pending_shard_;
+  std::string pending_sql_;
+  std::shared_ptr<const StatementInfo> pending_info_;
+  std::vector<EmbeddedStep> pending_steps_;
 };
 
 template <typename F>

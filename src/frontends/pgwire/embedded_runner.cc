@@ -26,8 +26,7 @@ bool IsTransactionControl(StatementKind kind) {
 Result<std::string> RunOne(EmbeddedLease& lease, StatementKind kind, std::string_view text,
                            std::span<const Value> params, WireRowSink* sink, std::string& out) {
   ShardSession& session = *lease.session;
-  if (lease.status == 'E' && kind != StatementKind::kCommit &&
-      kind != StatementKind::kRollback) {
+  if (lease.status == 'E' && kind != StatementKind::kCommit && kind != StatementKind::kRollback) {
     return InvalidArgument(std::string(kAborted));
   }
   switch (kind) {
@@ -75,9 +74,8 @@ Result<std::string> RunOne(EmbeddedLease& lease, StatementKind kind, std::string
       kind == StatementKind::kDeclareCursor || kind == StatementKind::kFetch ||
       kind == StatementKind::kClose || kind == StatementKind::kPrepare ||
       kind == StatementKind::kExecute || kind == StatementKind::kDeallocate) {
-    return Status(StatusCode::kPolicyRefused,
-                  std::string(StatementKindName(kind)) +
-                      " is not supported on embedded (SQLite) shards");
+    return Status(StatusCode::kPolicyRefused, std::string(StatementKindName(kind)) +
+                                                  " is not supported on embedded (SQLite) shards");
   }
   auto result = session.Execute(text, params, sink);
   if (!result.ok()) {
@@ -269,8 +267,8 @@ EmbeddedOutcome RunEmbeddedBatch(EmbeddedLease& lease, EmbeddedExtendedState& st
         portal.result_formats = step.result_formats;
         Status bad;
         for (size_t p = 0; p < step.params.size() && bad.ok(); ++p) {
-          uint32_t type = p < step.statement->param_types.size() ? step.statement->param_types[p]
-                                                                 : 0;
+          uint32_t type =
+              p < step.statement->param_types.size() ? step.statement->param_types[p] : 0;
           std::optional<std::string_view> raw;
           if (step.params[p]) raw = *step.params[p];
           auto value = DecodeParam(raw, FormatFor(step.param_formats, p), type);

@@ -20,7 +20,7 @@ awaitable<Status> ClientSession::AttachEmbedded(const Shard* shard) {
   if (!embedded_) embedded_ = std::make_unique<EmbeddedClient>(*ctx_.embedded);
   if (embedded_->attached()) co_return Status::Ok();
   std::string id = shard->id;
-  Status st = co_await embedded_->Attach(*shard);  // copies the shard before suspending
+  Status st = co_await embedded_->Attach(*shard);  // copied before the first suspension
   if (st.ok()) attached_shard_ = id;
   co_return st;
 }
@@ -40,7 +40,7 @@ void ClientSession::ReleaseEmbeddedIfIdle() {
 }
 
 awaitable<void> ClientSession::HandleEmbeddedQuery(
-    const Shard* shard, std::string_view sql, std::shared_ptr<const StatementInfo> info) {
+    const Shard* shard, std::string_view sql, const std::shared_ptr<const StatementInfo>& info) {
   Status st = co_await AttachEmbedded(shard);
   if (!st.ok()) {
     SendError(SqlStateForStorageError(st), st.message());
@@ -49,7 +49,7 @@ awaitable<void> ClientSession::HandleEmbeddedQuery(
   }
   bool begin = deferred_begin_.has_value();
   deferred_begin_.reset();
-  EmbeddedOutcome outcome = co_await embedded_->Query(std::string(sql), info, begin);
+  EmbeddedOutcome outcome = co_await embedded_->Query(sql, info, begin);
   client_out_ += outcome.bytes;
   tx_status_ = embedded_->status();
   if (!outcome.failed && info) {
@@ -108,8 +108,8 @@ awaitable<void> ClientSession::HandleEmbeddedBatch(
       step.name = std::string(execute->portal);
       step.max_rows = execute->max_rows;
     } else if (auto* close = std::get_if<Close>(&m)) {
-      step.kind = close->target == DescribeTarget::kStatement ? Kind::kCloseStatement
-                                                              : Kind::kClosePortal;
+      step.kind =
+          close->target == DescribeTarget::kStatement ? Kind::kCloseStatement : Kind::kClosePortal;
       step.name = std::string(close->name);
     } else if (std::holds_alternative<Sync>(m)) {
       step.kind = Kind::kSync;
@@ -127,7 +127,7 @@ awaitable<void> ClientSession::HandleEmbeddedBatch(
   }
   bool begin = deferred_begin_.has_value();
   deferred_begin_.reset();
-  EmbeddedOutcome outcome = co_await embedded_->Batch(std::move(steps), begin);
+  EmbeddedOutcome outcome = co_await embedded_->Batch(steps, begin);
   client_out_ += outcome.bytes;
   tx_status_ = embedded_->status();
   if (!outcome.failed) {

@@ -53,11 +53,11 @@ nlohmann::json CatalogOf(const std::string& data_dir) {
 TEST(DemoTest, SeedsEveryTenantOnItsHomeShardOnlyAndRunsAgainWithoutDuplicates) {
   testing::TempDir dir("domicile-demo");
   std::string data = dir.Sub("data");
-  CliRun first = RunDomicile({"demo", "--data", data});
+  CliRun first = RunDomicile({"demo", "--no-serve", "--data", data});
   ASSERT_EQ(first.exit_code, 0) << first.err;
   EXPECT_THAT(first.out, HasSubstr("version 0 -> 1"));
   EXPECT_THAT(first.out, HasSubstr("coop-lisboa"));
-  CliRun second = RunDomicile({"demo", "--data", data});
+  CliRun second = RunDomicile({"demo", "--no-serve", "--data", data});
   ASSERT_EQ(second.exit_code, 0) << second.err;
   EXPECT_THAT(second.out, HasSubstr("already holds the demo topology (version 1)"));
 
@@ -87,7 +87,7 @@ TEST(DemoTest, SeedsEveryTenantOnItsHomeShardOnlyAndRunsAgainWithoutDuplicates) 
 
 TEST(DemoTest, DefaultDataDirectoryIsInTheWorkingDirectory) {
   testing::TempDir dir("domicile-demo");
-  CliRun run = RunDomicile({"demo"}, dir.path().string());
+  CliRun run = RunDomicile({"demo", "--no-serve"}, dir.path().string());
   ASSERT_EQ(run.exit_code, 0) << run.err;
   EXPECT_TRUE(fs::exists(dir.path() / "domicile-data/catalog.db"));
   EXPECT_TRUE(fs::exists(dir.path() / "domicile-data/shards/eu-1.db"));
@@ -100,7 +100,7 @@ TEST(DemoTest, DefaultDataDirectoryIsInTheWorkingDirectory) {
 TEST(DemoTest, CompiledInTopologyIsExamplesDemoToml) {
   testing::TempDir dir("domicile-demo");
   std::string demo_data = dir.Sub("demo");
-  ASSERT_EQ(RunDomicile({"demo", "--data", demo_data}).exit_code, 0);
+  ASSERT_EQ(RunDomicile({"demo", "--no-serve", "--data", demo_data}).exit_code, 0);
 
   std::string applied_data = dir.Sub("applied");
   fs::create_directories(applied_data);
