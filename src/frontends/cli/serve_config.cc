@@ -105,7 +105,7 @@ Result<ServeConfig> LoadServeConfig(const std::string& path) {
   r.CheckKeys(root, "the settings file", {"server", "pool", "routing", "tables", "users"});
   if (const auto* server = r.Table(root, "server")) {
     r.CheckKeys(*server, "[server]", {"listen", "workers", "embedded_threads", "max_message_bytes",
-                                     "server_version"});
+                                     "server_version", "startup_timeout_ms"});
     std::string listen;
     r.ReadString(*server, "listen", &listen);
     if (!listen.empty()) {
@@ -117,6 +117,7 @@ Result<ServeConfig> LoadServeConfig(const std::string& path) {
     r.Read(*server, "max_message_bytes", &config.router.max_message_size, 1024,
            int64_t{1} << 30);
     r.ReadString(*server, "server_version", &config.router.server_version);
+    r.ReadMs(*server, "startup_timeout_ms", &config.router.startup_timeout);
   }
   if (const auto* pool = r.Table(root, "pool")) {
     r.CheckKeys(*pool, "[pool]",

@@ -2,6 +2,7 @@
 
 #include "domain/ids.h"
 #include "frontends/pgwire/backend_encoder.h"
+#include "frontends/pgwire/frontend_encoder.h"
 #include "frontends/pgwire/scram_exchange.h"
 #include "frontends/pgwire/startup_options.h"
 
@@ -262,10 +263,50 @@ void ClientSession::SendStartupParameters(const std::string& user) {
   SendReady();
 }
 
+awaitable<bool> ClientSession::ResetServerForReuse() {
+  if (server_->broken() || unsynced_) co_return false;
+  bool clean = server_status_ == 'I' && pinned_state_ == 0 &&
+               ctx_.pools.settings().mode == PoolMode::kTransaction;
+  if (clean) co_return true;
+  // A client left mid-transaction, holding session state, or in session mode: roll back and
+  // DISCARD ALL, so the next client gets a connection as fresh as a new one.
+  server_out_.clear();
+  int answers = 0;
+  if (server_status_ != 'I') {
+    Encode(server_out_, Query{"ROLLBACK"});
+    ++answers;
+  }
+  Encode(server_out_, Query{"DISCARD ALL"});
+  ++answers;
+  if (!(co_await FlushServer()).ok()) co_return false;
+  bool failed = false;
+  while (answers > 0) {
+    auto frame = co_await server_->ReadFrame();
+    if (!frame.ok()) co_return false;
+    if (frame->type == be::kErrorResponse) failed = true;
+    if (frame->type == be::kReadyForQuery) --answers;
+  }
+  server_->prepared().clear();  // DISCARD ALL dropped them, and the session settings
+  server_->applied_settings().clear();
+  server_status_ = 'I';
+  co_return !failed;
+}
+
 awaitable<void> ClientSession::Run() {
   ErrorCode ec;
   socket_.set_option(tcp::no_delay(true), ec);
-  if (!co_await Startup()) co_return;
+  {
+    asio::steady_timer deadline(co_await asio::this_coro::executor);  // this session's strand
+    deadline.expires_after(ctx_.settings.startup_timeout);
+    deadline.async_wait([this](const ErrorCode& e) {
+      if (e) return;  // cancelled: startup finished in time
+      ErrorCode ignored;
+      socket_.cancel(ignored);
+    });
+    bool started = co_await Startup();
+    deadline.cancel();
+    if (!started) co_return;
+  }
   FrontendMessage message;
   while (!closed_) {
     Status st = co_await ReadMessage(message);
@@ -301,9 +342,7 @@ awaitable<void> ClientSession::Run() {
     }
     if (!client_out_.empty() && decoder_.buffered() == 0) co_await FlushClient();
   }
-  // A connection in a known clean state goes back to the pool; anything else is closed.
-  if (server_) Detach(server_status_ == 'I' && !unsynced_ && pinned_state_ == 0 && !server_->broken() &&
-                      ctx_.pools.settings().mode == PoolMode::kTransaction);
+  if (server_) Detach(co_await ResetServerForReuse());
   ErrorCode ignored;
   socket_.close(ignored);
 }

@@ -75,6 +75,9 @@ class ClientSession : public std::enable_shared_from_this<ClientSession> {
   awaitable<Status> Attach(const Shard& shard);
   void Detach(bool reusable);
   void ReleaseIfIdle();
+  // At client exit: makes the attached server connection clean (ROLLBACK, DISCARD ALL where
+  // needed); false when it cannot be trusted and must be closed.
+  awaitable<bool> ResetServerForReuse();
 
   // Forwarding and relaying.
   void AppendSessionReplay();

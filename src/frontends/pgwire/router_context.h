@@ -34,6 +34,9 @@ struct RouterSettings {
   std::map<std::string, ClientUser, std::less<>> users;
   std::string server_version = "15.0 (domicile)";
   std::string default_timezone = "UTC";
+  // A client must finish startup and authentication within this, or it is disconnected: a
+  // half-sent startup packet must not hold a session forever.
+  std::chrono::milliseconds startup_timeout{15000};
 };
 
 // Where a session's in-flight query runs, so a CancelRequest can reach it.

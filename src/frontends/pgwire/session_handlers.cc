@@ -30,7 +30,11 @@ std::string ServerStatementNameFor(std::string_view query, const std::vector<uin
   return buf;
 }
 
-std::optional<std::string> BindParamText(const Bind& bind, int number) {
+// A Bind parameter as tenant id text. Text format is taken as is. Binary values are read by
+// the type the statement declared: integers as decimal, text-like types as their bytes;
+// an undeclared (0) type falls back to the size (4 or 8 bytes: an integer).
+std::optional<std::string> BindParamText(const Bind& bind, int number,
+                                         const std::vector<uint32_t>& param_types) {
   size_t index = static_cast<size_t>(number - 1);
   if (number < 1 || index >= bind.params.size() || !bind.params[index]) return std::nullopt;
   std::string_view raw = *bind.params[index];
@@ -41,10 +45,16 @@ std::optional<std::string> BindParamText(const Bind& bind, int number) {
     format = bind.param_formats[index];
   }
   if (format == 0) return std::string(raw);
-  if (raw.size() == 4 || raw.size() == 8) {  // binary int4 / int8, big-endian
-    int64_t v = 0;
-    for (unsigned char c : raw) v = (v << 8) | c;
-    if (raw.size() == 4) v = static_cast<int32_t>(static_cast<uint32_t>(v));
+  constexpr uint32_t kInt2 = 21, kInt4 = 23, kInt8 = 20;
+  uint32_t type = index < param_types.size() ? param_types[index] : 0;
+  bool integer = type == kInt2 || type == kInt4 || type == kInt8 ||
+                 (type == 0 && (raw.size() == 4 || raw.size() == 8));
+  if (integer && (raw.size() == 2 || raw.size() == 4 || raw.size() == 8)) {  // big-endian
+    uint64_t bits = 0;
+    for (unsigned char c : raw) bits = (bits << 8) | c;
+    int64_t v = raw.size() == 2   ? static_cast<int16_t>(bits)
+                : raw.size() == 4 ? static_cast<int32_t>(bits)
+                                  : static_cast<int64_t>(bits);
     return std::to_string(v);
   }
   return std::string(raw);
@@ -498,7 +508,7 @@ awaitable<void> ClientSession::HandleBatch() {
         for (const auto& stmt : bound->info->statements) {
           for (const auto& ref : stmt.tenant_refs) {
             if (!ref.is_param()) continue;
-            if (auto value = BindParamText(*bind, ref.param)) {
+            if (auto value = BindParamText(*bind, ref.param, bound->param_types)) {
               found.push_back({*value, "statement"});
             }
           }
