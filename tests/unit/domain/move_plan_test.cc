@@ -2,127 +2,25 @@
 #include "domain/move_plan.h"
 
 #include <gtest/gtest.h>
-#include <rapidcheck/gtest.h>
 
-#include "test_catalog.h"
+#include "move_saga_fixture.h"
 
 namespace domicile {
 namespace {
 
-using testing::BaseMap;
-using testing::MakeShard;
+using testing::Commit;
+using testing::kGrace;
+using testing::kT0;
 using testing::MakeTenant;
+using testing::MoveMap;
+using testing::Options;
+using testing::Saga;
 using testing::With;
-
-constexpr int64_t kT0 = 1'700'000'000'000;
-constexpr int64_t kGrace = 60'000;
 
 constexpr MoveState kAllStates[] = {
     MoveState::kPlanned,    MoveState::kCopying,    MoveState::kCatchingUp, MoveState::kVerifying,
     MoveState::kCuttingOver, MoveState::kFlipped,   MoveState::kCleaningUp, MoveState::kDone,
     MoveState::kFailed,     MoveState::kRollingBack, MoveState::kRolledBack};
-
-// EU tenant "acme" on eu-1 (tables a, b); eu-lite is an EU SQLite shard.
-ShardMap MoveMap() {
-  ShardMap map = BaseMap();
-  Shard lite = MakeShard("eu-lite", "aws:eu-central-1");
-  lite.engine = Engine::kSqlite;
-  map = With(map, PutShard{lite});
-  return With(map, PutTenant{MakeTenant("acme", {"EU"}, "eu-1")});
-}
-
-MoveOptions Options() {
-  MoveOptions o;
-  o.move_id = "m1";
-  o.tables = {"b", "a"};
-  o.grace_ms = kGrace;
-  return o;
-}
-
-void Commit(ShardMap& map, const Result<CatalogChange>& change) {
-  ASSERT_TRUE(change.ok()) << change.status().ToString();
-  auto applied = map.Apply(*change);
-  ASSERT_TRUE(applied.ok()) << applied.status().ToString();
-  map = applied->map;
-}
-
-// A move driven the way a runner drives it: each step, then the catalog change it needs.
-struct Saga {
-  ShardMap map = MoveMap();
-  TenantMove move;
-  int64_t now = kT0;
-
-  Saga() {
-    auto planned = PlanMove(map, "acme", "eu-2", now, Options());
-    EXPECT_TRUE(planned.ok()) << planned.status().ToString();
-    move = *planned;
-    Commit(map, MarkMovingChange(map, move));
-  }
-  CatalogHome Home() const { return WhereCatalogPoints(map, move); }
-
-  void Step(MoveState to) {
-    now += 10;
-    switch (to) {
-      case MoveState::kCopying: Ok(StartCopy(move, "snap-1", "slot_m1", "0/100", now)); break;
-      case MoveState::kCatchingUp:
-        Ok(RecordCopyProgress(move, "a", 10, 1000, now));
-        Ok(FinishCopy(move, now));
-        break;
-      case MoveState::kVerifying: Ok(StartVerify(move, now)); break;
-      case MoveState::kCuttingOver:
-        for (const char* t : {"a", "b"}) Ok(RecordVerification(move, t, 10, "x", 10, "x", now));
-        Ok(BeginCutover(move, now));
-        break;
-      case MoveState::kFlipped:
-        Ok(RecordLagDrained(move, "0/200", now));
-        Ok(RecordSourceFence(move, move.fence_epoch + 1, now));
-        Commit(map, FlipChange(map, move));
-        Ok(MarkFlipped(move, map.version(), 7, now));
-        break;
-      case MoveState::kCleaningUp: Ok(StartCleanup(move, now)); break;
-      case MoveState::kDone:
-        now = move.grace_end_ms;
-        Ok(RecordSourcePurge(move, now));
-        Ok(FinishMove(move, now));
-        break;
-      case MoveState::kFailed: Ok(FailMove(move, "source down", now)); break;
-      case MoveState::kRollingBack: Ok(StartRollback(move, now)); break;
-      case MoveState::kRolledBack:
-        if (move.flips_back) {
-          Ok(RecordReverseCutover(move, "1/10", move.fence_epoch + 1, now));
-          Commit(map, RollbackChange(map, move));
-          Ok(RecordFlippedBack(move, now));
-        } else {
-          Commit(map, RollbackChange(map, move));
-        }
-        Ok(FinishRollback(move, now));
-        break;
-      case MoveState::kPlanned: break;
-    }
-    EXPECT_EQ(move.state, to);
-  }
-  void Ok(const Status& st) { EXPECT_TRUE(st.ok()) << st.ToString(); }
-
-  // The shortest runner path to `state` (failure from Copying; undo from Failed).
-  void Reach(MoveState state) {
-    static const MoveState kForward[] = {MoveState::kCopying, MoveState::kCatchingUp,
-                                         MoveState::kVerifying, MoveState::kCuttingOver,
-                                         MoveState::kFlipped, MoveState::kCleaningUp,
-                                         MoveState::kDone};
-    if (state == MoveState::kFailed || state == MoveState::kRollingBack ||
-        state == MoveState::kRolledBack) {
-      Step(MoveState::kCopying);
-      Step(MoveState::kFailed);
-      if (state != MoveState::kFailed) Step(MoveState::kRollingBack);
-      if (state == MoveState::kRolledBack) Step(MoveState::kRolledBack);
-      return;
-    }
-    for (MoveState s : kForward) {
-      if (move.state == state) return;
-      if (s > move.state) Step(s);  // the forward states are declared in saga order
-    }
-  }
-};
 
 TEST(MovePlanTest, HappyPathWalksEveryForwardEdgeAndFlipsOnlyAfterVerify) {
   Saga r;
@@ -402,151 +300,6 @@ TEST(MovePlanTest, CatalogChangesRefuseATenantThisMoveDoesNotHold) {
   ASSERT_TRUE(applied.ok());
   EXPECT_FALSE(applied->changed());
   EXPECT_EQ(MarkMovingChange(r.map, r.move).status().code(), StatusCode::kConflict);
-}
-
-// --- Property: random runner behaviour, crashes included -----------------------------------
-
-enum Cmd {
-  kCopy, kProgress, kFinishCopy, kCatchUp, kVerify, kVerifyMatch, kVerifyMismatch, kCutover,
-  kDrain, kFence, kCommitFlip, kMarkFlipped, kAbort, kCleanup, kTick, kPurge, kFinish, kFail,
-  kUndo, kReverse, kCommitBack, kFlippedBack, kFinishBack, kCrash, kCmdCount
-};
-
-// The step a diligent runner takes next, so random sequences also get far into the saga.
-Cmd NextStep(const Saga& r, CatalogHome home) {
-  const TenantMove& m = r.move;
-  switch (m.state) {
-    case MoveState::kPlanned: return kCopy;
-    case MoveState::kCopying: return kFinishCopy;
-    case MoveState::kCatchingUp: return kVerify;
-    case MoveState::kVerifying: return m.AllTablesMatch() ? kCutover : kVerifyMatch;
-    case MoveState::kCuttingOver:
-      if (m.drained_position.empty()) return kDrain;
-      if (!m.source_fenced) return kFence;
-      return home == CatalogHome::kSource ? kCommitFlip : kMarkFlipped;
-    case MoveState::kFlipped: return kCleanup;
-    case MoveState::kCleaningUp:
-      if (m.source_purged) return kFinish;
-      return r.now >= m.grace_end_ms ? kPurge : kTick;
-    case MoveState::kFailed: return kUndo;
-    case MoveState::kRollingBack:
-      if (m.flips_back && !m.flipped_back) {
-        if (!m.target_fenced) return kReverse;
-        return home == CatalogHome::kTarget ? kCommitBack : kFlippedBack;
-      }
-      return r.map.FindTenant(m.tenant)->state == TenantState::kActive ? kFinishBack
-                                                                         : kCommitBack;
-    case MoveState::kDone:
-    case MoveState::kRolledBack: break;
-  }
-  return kCrash;
-}
-
-RC_GTEST_PROP(MovePlanProperty, NeverFlipsWithoutVerifyNorLetsTheCatalogRunAhead, ()) {
-  // Values past kCmdCount stand for "the runner's next step": about two commands in three.
-  const auto raw = *rc::gen::container<std::vector<int>>(rc::gen::inRange(0, 3 * int(kCmdCount)));
-  Saga r;
-  bool verified_before_flip = false;
-  bool flipped = false;
-  for (int pick : raw) {
-    r.now += 1000;
-    TenantMove before = r.move;
-    const CatalogHome home = r.Home();
-    const int cmd = pick < kCmdCount ? pick : NextStep(r, home);
-    Status st;
-    switch (static_cast<Cmd>(cmd)) {
-      case kCopy: st = StartCopy(r.move, "s", "slot", "0/1", r.now); break;
-      case kProgress: st = RecordCopyProgress(r.move, "a", 1, 10, r.now); break;
-      case kFinishCopy: st = FinishCopy(r.move, r.now); break;
-      case kCatchUp: st = RecordCatchUp(r.move, "0/2", r.now); break;
-      case kVerify: st = StartVerify(r.move, r.now); break;
-      case kVerifyMatch:
-      case kVerifyMismatch:
-        for (const char* t : {"a", "b"}) {
-          st = RecordVerification(r.move, t, 5, "x", 5, cmd == kVerifyMatch ? "x" : "y", r.now);
-        }
-        break;
-      case kCutover:
-        st = BeginCutover(r.move, r.now);
-        if (st.ok()) verified_before_flip = before.state == MoveState::kVerifying;
-        break;
-      case kDrain: st = RecordLagDrained(r.move, "0/3", r.now); break;
-      case kFence: st = RecordSourceFence(r.move, r.move.fence_epoch + 1, r.now); break;
-      case kCommitFlip: {
-        auto change = FlipChange(r.map, r.move);
-        if (change.ok()) {
-          RC_ASSERT(r.move.ReadyToFlip());
-          auto applied = r.map.Apply(*change);
-          RC_ASSERT(applied.ok());
-          r.map = applied->map;
-        }
-        break;
-      }
-      // The runner records a flip (or a flip back, or a failure) only after reading the
-      // catalog: that is the contract the named functions state.
-      case kMarkFlipped:
-        if (home == CatalogHome::kTarget) st = MarkFlipped(r.move, r.map.version(), 1, r.now);
-        break;
-      case kAbort:
-        if (home == CatalogHome::kSource) st = AbortCutover(r.move, "bound", r.now);
-        break;
-      case kCleanup: st = StartCleanup(r.move, r.now); break;
-      case kTick: r.now += kGrace / 2; break;
-      case kPurge: st = RecordSourcePurge(r.move, r.now); break;
-      case kFinish: st = FinishMove(r.move, r.now); break;
-      case kFail:
-        if (home == CatalogHome::kSource) st = FailMove(r.move, "boom", r.now);
-        break;
-      case kUndo: st = StartRollback(r.move, r.now); break;
-      case kReverse: st = RecordReverseCutover(r.move, "1/1", r.move.fence_epoch + 1, r.now); break;
-      case kCommitBack: {
-        auto change = RollbackChange(r.map, r.move);
-        if (change.ok()) {
-          auto applied = r.map.Apply(*change);
-          RC_ASSERT(applied.ok());
-          r.map = applied->map;
-        }
-        break;
-      }
-      case kFlippedBack:
-        if (home == CatalogHome::kSource) st = RecordFlippedBack(r.move, r.now);
-        break;
-      case kFinishBack:
-        if (home == CatalogHome::kSource) st = FinishRollback(r.move, r.now);
-        break;
-      case kCrash: {
-        auto d = DecideResume(r.move, home);
-        RC_ASSERT(d.ok());
-        if (d->action == ResumeAction::kAdoptFlip) {
-          RC_ASSERT(MarkFlipped(r.move, r.map.version(), 1, r.now).ok());
-        } else if (d->action == ResumeAction::kAbortCutover) {
-          RC_ASSERT(AbortCutover(r.move, "crash", r.now).ok());
-        } else if (d->action == ResumeAction::kRestartCopy) {
-          RC_ASSERT(StartCopy(r.move, "s2", "slot2", "0/9", r.now).ok());
-        }
-        break;
-      }
-      case kCmdCount: break;
-    }
-    if (!st.ok()) RC_ASSERT(r.move == before);  // a refused step changes nothing
-    if (r.move.state != before.state) {
-      RC_ASSERT(IsLegalTransition(before.state, r.move.state));
-    }
-    if (r.move.state == MoveState::kFlipped && before.state != MoveState::kFlipped) {
-      flipped = true;
-      RC_ASSERT(verified_before_flip);
-      RC_ASSERT(r.move.AllTablesMatch());
-    }
-    RC_ASSERT(CheckCatalogNotAhead(r.move, r.Home()).ok());
-    const Tenant* t = r.map.FindTenant("acme");
-    if (t->home_shard == "eu-2" && !IsTerminal(r.move.state)) {
-      RC_ASSERT(t->state == TenantState::kActive);
-      RC_ASSERT(r.move.AllTablesMatch() && !r.move.drained_position.empty());
-    }
-  }
-  RC_CLASSIFY(flipped, "flipped");
-  RC_CLASSIFY(r.move.state == MoveState::kDone, "done");
-  RC_CLASSIFY(r.move.state == MoveState::kRolledBack, "rolled back");
 }
 
 }  // namespace
