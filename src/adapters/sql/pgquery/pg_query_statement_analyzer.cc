@@ -7,6 +7,7 @@
 
 #include "adapters/sql/pgquery/comment_hints.h"
 #include "adapters/sql/pgquery/lexical_fast_path.h"
+#include "adapters/sql/pgquery/statement_shape.h"
 #include "adapters/sql/pgquery/pg_query_handles.h"
 #include "adapters/sql/pgquery/statement_classifier.h"
 
@@ -51,7 +52,10 @@ void AttachHints(const std::vector<pgquery::CommentHint>& hints,
 
 PgQueryStatementAnalyzer::PgQueryStatementAnalyzer(RoutingRules rules,
                                                    PgQueryAnalyzerOptions options)
-    : rules_(std::move(rules)), options_(options), cache_(options.cache_entries) {}
+    : rules_(std::move(rules)),
+      options_(options),
+      cache_(options.cache_entries),
+      shapes_(options.shape_cache ? options.cache_entries : 0) {}
 
 Result<std::shared_ptr<const StatementInfo>> PgQueryStatementAnalyzer::Analyze(
     std::string_view sql) {
@@ -59,13 +63,26 @@ Result<std::shared_ptr<const StatementInfo>> PgQueryStatementAnalyzer::Analyze(
   if (cacheable) {
     if (std::shared_ptr<const StatementInfo> hit = cache_.Find(sql)) return hit;
   }
-  std::shared_ptr<const StatementInfo> fast;
+  // Texts answered without a parse are not cached: they usually differ only in literals and
+  // would evict the hot, parameterized statements.
   if (options_.lexical_fast_path && sql.size() <= options_.max_sql_bytes) {
-    fast = pgquery::TryLexicalFastPath(sql, rules_);
+    if (auto fast = pgquery::TryLexicalFastPath(sql, rules_)) return fast;
   }
-  Result<std::shared_ptr<const StatementInfo>> analyzed =
-      fast ? Result<std::shared_ptr<const StatementInfo>>(std::move(fast)) : AnalyzeUncached(sql);
-  if (!analyzed.ok() || !cacheable) return analyzed;
+  std::optional<pgquery::ShapeScan> scan;
+  if (options_.shape_cache && sql.size() <= options_.max_sql_bytes) {
+    scan = pgquery::ScanShape(sql);
+    if (scan) {
+      if (auto tmpl = shapes_.Find(scan->shape)) {
+        if (auto info = pgquery::InstantiateShape(*tmpl, *scan)) return info;
+      }
+    }
+  }
+  Result<std::shared_ptr<const StatementInfo>> analyzed = AnalyzeUncached(sql);
+  if (!analyzed.ok()) return analyzed;
+  if (scan) {
+    if (auto tmpl = pgquery::MakeShapeTemplate(**analyzed, *scan)) shapes_.Insert(scan->shape, tmpl);
+  }
+  if (!cacheable) return analyzed;
   return cache_.Insert(sql, std::move(analyzed).value());
 }
 

@@ -22,6 +22,8 @@ struct PgQueryAnalyzerOptions {
   // Answer plain DML that cannot name a tenant without parsing (see lexical_fast_path.h).
   // Such texts are not syntax-checked here: the shard reports their syntax errors.
   bool lexical_fast_path = true;
+  // Reuse one parse for every text of the same shape (literals aside; statement_shape.h).
+  bool shape_cache = true;
 };
 
 // Parses with libpg_query (PostgreSQL 15 grammar) and caches each text's analysis, so a hot
@@ -44,6 +46,7 @@ class PgQueryStatementAnalyzer final : public StatementAnalyzer {
   const RoutingRules rules_;
   const PgQueryAnalyzerOptions options_;
   pgquery::StatementCache cache_;
+  pgquery::StatementCache shapes_;  // shape -> template analysis
 };
 
 }  // namespace domicile

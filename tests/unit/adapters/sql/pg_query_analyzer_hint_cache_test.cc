@@ -102,7 +102,10 @@ TEST(PgQueryAnalyzerCacheTest, SecondCallReturnsTheSamePointer) {
 }
 
 TEST(PgQueryAnalyzerCacheTest, BoundedDisabledAndLongTexts) {
-  PgQueryStatementAnalyzer one({}, PgQueryAnalyzerOptions{.cache_entries = 1});
+  // Texts the fast path answers are not cached at all; this test is about parsed ones.
+  PgQueryStatementAnalyzer one({}, PgQueryAnalyzerOptions{.cache_entries = 1,
+                                                         .lexical_fast_path = false,
+                                                         .shape_cache = false});
   auto a = one.Analyze("SELECT 1");
   ASSERT_TRUE(one.Analyze("SELECT 2").ok());  // evicts SELECT 1
   auto a2 = one.Analyze("SELECT 1");
@@ -110,11 +113,13 @@ TEST(PgQueryAnalyzerCacheTest, BoundedDisabledAndLongTexts) {
   EXPECT_NE(a->get(), a2->get());
   EXPECT_EQ(one.cache_stats().entries, 1u);
 
-  PgQueryStatementAnalyzer off({}, PgQueryAnalyzerOptions{.cache_entries = 0});
+  PgQueryStatementAnalyzer off({}, PgQueryAnalyzerOptions{.cache_entries = 0,
+                                                         .lexical_fast_path = false});
   EXPECT_NE(off.Analyze("SELECT 1")->get(), off.Analyze("SELECT 1")->get());
   EXPECT_EQ(off.cache_stats().entries, 0u);
 
-  PgQueryStatementAnalyzer small({}, PgQueryAnalyzerOptions{.max_cached_sql_bytes = 8});
+  PgQueryStatementAnalyzer small({}, PgQueryAnalyzerOptions{.max_cached_sql_bytes = 8,
+                                                           .lexical_fast_path = false});
   EXPECT_EQ(small.Analyze("SELECT 1")->get(), small.Analyze("SELECT 1")->get());
   EXPECT_NE(small.Analyze("SELECT 10")->get(), small.Analyze("SELECT 10")->get());
 }

@@ -1,0 +1,202 @@
+#include "adapters/sql/pgquery/statement_shape.h"
+
+#include <algorithm>
+#include <cctype>
+
+#include "adapters/sql/pgquery/tenant_key_extractor.h"
+
+namespace domicile::pgquery {
+namespace {
+
+constexpr char kMarker = '\x01';
+constexpr size_t kMaxShapeBytes = 8192;
+
+bool IsIdentStart(char c) { return std::isalpha(static_cast<unsigned char>(c)) || c == '_'; }
+bool IsIdentPart(char c) {
+  return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '$';
+}
+bool IsSpace(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
+
+std::string_view Body(std::string_view sql) {
+  auto trim = [](std::string_view s) {
+    while (!s.empty() && IsSpace(s.front())) s.remove_prefix(1);
+    while (!s.empty() && IsSpace(s.back())) s.remove_suffix(1);
+    return s;
+  };
+  std::string_view body = trim(sql);
+  if (!body.empty() && body.back() == ';') body = trim(body.substr(0, body.size() - 1));
+  return body;
+}
+
+// A template's tenant literal that stands for literal number `index` of a scan.
+std::string Slot(size_t index) { return std::string(1, kMarker) + std::to_string(index); }
+
+bool IsSlot(const TenantRef& ref) {
+  return ref.is_literal() && !ref.literal.empty() && ref.literal[0] == kMarker;
+}
+
+bool IsShapeKind(StatementKind kind) {
+  return kind == StatementKind::kSelect || kind == StatementKind::kInsert ||
+         kind == StatementKind::kUpdate || kind == StatementKind::kDelete;
+}
+
+}  // namespace
+
+std::optional<ShapeScan> ScanShape(std::string_view sql) {
+  if (sql.size() > kMaxShapeBytes) return std::nullopt;
+  ShapeScan scan;
+  scan.body = Body(sql);
+  std::string_view s = scan.body;
+  scan.shape.reserve(s.size());
+  size_t i = 0;
+  bool last_was_string = false;  // 'a' 'b' across a newline is one literal in PostgreSQL
+  while (i < s.size()) {
+    char c = s[i];
+    if (static_cast<unsigned char>(c) >= 0x80 || (c < 0x20 && !IsSpace(c)) || c == 0x7f) {
+      return std::nullopt;
+    }
+    if (IsSpace(c)) {
+      scan.shape += c;
+      ++i;
+      continue;
+    }
+    if (c == '\'') {
+      if (last_was_string) return std::nullopt;
+      if (i > 0 && (IsIdentPart(s[i - 1]) || s[i - 1] == '&')) return std::nullopt;  // E'' ...
+      std::string value;
+      ++i;
+      bool closed = false;
+      while (i < s.size()) {
+        char d = s[i++];
+        if (d == '\\') return std::nullopt;
+        if (d == '\'') {
+          if (i < s.size() && s[i] == '\'') {
+            value += '\'';
+            ++i;
+            continue;
+          }
+          closed = true;
+          break;
+        }
+        value += d;
+      }
+      if (!closed) return std::nullopt;
+      scan.shape += kMarker;
+      scan.shape += 'S';
+      scan.literals.push_back(std::move(value));
+      last_was_string = true;
+      continue;
+    }
+    last_was_string = false;
+    if (c == '-' && i + 1 < s.size() && s[i + 1] == '-') return std::nullopt;
+    if (c == '/' && i + 1 < s.size() && s[i + 1] == '*') return std::nullopt;
+    if (c == '"') {
+      size_t start = i++;
+      bool closed = false;
+      while (i < s.size()) {
+        if (s[i++] == '"') {
+          if (i < s.size() && s[i] == '"') {
+            ++i;
+            continue;
+          }
+          closed = true;
+          break;
+        }
+      }
+      if (!closed) return std::nullopt;
+      scan.shape.append(s.substr(start, i - start));
+      continue;
+    }
+    if (c == '$') {
+      size_t start = i++;
+      if (i >= s.size() || !std::isdigit(static_cast<unsigned char>(s[i]))) return std::nullopt;
+      while (i < s.size() && std::isdigit(static_cast<unsigned char>(s[i]))) ++i;
+      if (i < s.size() && (IsIdentPart(s[i]))) return std::nullopt;
+      scan.shape.append(s.substr(start, i - start));
+      continue;
+    }
+    if (IsIdentStart(c)) {
+      size_t start = i;
+      while (i < s.size() && IsIdentPart(s[i])) ++i;
+      scan.shape.append(s.substr(start, i - start));
+      continue;
+    }
+    if (std::isdigit(static_cast<unsigned char>(c))) {
+      size_t start = i;
+      while (i < s.size() && std::isdigit(static_cast<unsigned char>(s[i]))) ++i;
+      bool decimal = false;
+      if (i < s.size() && s[i] == '.') {
+        decimal = true;
+        ++i;
+        while (i < s.size() && std::isdigit(static_cast<unsigned char>(s[i]))) ++i;
+      }
+      if (i < s.size() && (IsIdentPart(s[i]) || s[i] == '.')) return std::nullopt;  // 1e5, 0x1
+      scan.shape += kMarker;
+      scan.shape += decimal ? 'F' : 'I';
+      scan.literals.emplace_back(s.substr(start, i - start));
+      continue;
+    }
+    if (c == '.' && i + 1 < s.size() && std::isdigit(static_cast<unsigned char>(s[i + 1]))) {
+      return std::nullopt;  // .5
+    }
+    if (c == ';') return std::nullopt;  // several statements
+    scan.shape += c;
+    ++i;
+  }
+  return scan;
+}
+
+std::shared_ptr<const StatementInfo> MakeShapeTemplate(const StatementInfo& info,
+                                                       const ShapeScan& scan) {
+  if (info.statements.size() != 1 || !info.hint.is_none() || info.hint_conflict ||
+      !info.session.empty()) {
+    return nullptr;
+  }
+  const StatementDetail& stmt = info.statements[0];
+  if (!IsShapeKind(stmt.kind) || !stmt.hint.is_none() || !stmt.session.empty() ||
+      stmt.text != scan.body) {
+    return nullptr;
+  }
+  auto tmpl = std::make_shared<StatementInfo>(info);
+  StatementDetail& t = tmpl->statements[0];
+  t.text.clear();
+  for (TenantRef& ref : t.tenant_refs) {
+    if (!ref.is_literal()) continue;
+    size_t found = 0;
+    size_t index = 0;
+    for (size_t i = 0; i < scan.literals.size(); ++i) {
+      if (scan.literals[i] == ref.literal) {
+        ++found;
+        index = i;
+      }
+    }
+    if (found != 1) return nullptr;  // ambiguous or not a plain literal: parse every time
+    ref.literal = Slot(index);
+  }
+  return tmpl;
+}
+
+std::shared_ptr<const StatementInfo> InstantiateShape(const StatementInfo& tmpl,
+                                                      const ShapeScan& scan) {
+  auto info = std::make_shared<StatementInfo>(tmpl);
+  StatementDetail& stmt = info->statements[0];
+  stmt.text = std::string(scan.body);
+  // This text's own literals in the template's slots, then tenant and conflict derived by
+  // the same code as for a full parse.
+  TenantRefs refs;
+  for (const TenantRef& ref : tmpl.statements[0].tenant_refs) {
+    if (!IsSlot(ref)) {
+      refs.Add(ref);
+      continue;
+    }
+    size_t index = std::stoul(ref.literal.substr(1));
+    if (index >= scan.literals.size()) return nullptr;
+    refs.Add(TenantRef::Literal(scan.literals[index]));
+  }
+  stmt.tenant_conflict = false;
+  stmt.tenant = TenantRef::None();
+  refs.ApplyTo(stmt);
+  return info;
+}
+
+}  // namespace domicile::pgquery
