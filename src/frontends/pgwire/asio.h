@@ -16,4 +16,18 @@ using ErrorCode = boost::system::error_code;
 // plane never throws.
 inline auto Await(ErrorCode& ec) { return asio::redirect_error(asio::use_awaitable, ec); }
 
+// How much one socket read asks for.
+inline constexpr size_t kReadChunk = 16 * 1024;
+
+// One socket read straight into a decoder's buffer (its Prepare/Commit), so received bytes
+// are never copied. Returns the read's error, if any.
+template <typename Decoder>
+awaitable<ErrorCode> ReceiveInto(tcp::socket& socket, Decoder& decoder) {
+  char* at = decoder.Prepare(kReadChunk);
+  ErrorCode ec;
+  size_t n = co_await socket.async_read_some(asio::buffer(at, kReadChunk), Await(ec));
+  decoder.Commit(n);
+  co_return ec;
+}
+
 }  // namespace domicile::pgwire

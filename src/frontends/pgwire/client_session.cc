@@ -9,8 +9,6 @@
 namespace domicile::pgwire {
 namespace {
 
-constexpr size_t kReadChunk = 16 * 1024;
-
 // Startup parameters that are not session settings to replay.
 bool IsConnectionParameter(std::string_view name) {
   return name == "user" || name == "database" || name == "options" || name == "replication" ||
@@ -56,10 +54,7 @@ awaitable<Status> ClientSession::ReadMessage(FrontendMessage& message) {
     }
     if (next.is_error()) co_return next.status();
     co_await FlushClient();
-    char* at = decoder_.Prepare(kReadChunk);
-    ErrorCode ec;
-    size_t n = co_await socket_.async_read_some(asio::buffer(at, kReadChunk), Await(ec));
-    decoder_.Commit(n);
+    ErrorCode ec = co_await ReceiveInto(socket_, decoder_);
     if (ec) {
       closed_ = true;
       co_return Unavailable("client went away: " + ec.message());
@@ -141,8 +136,9 @@ awaitable<bool> ClientSession::Startup() {
     co_await FlushClient();
     co_return false;
   }
+  std::map<std::string, std::string> startup_values;  // settings the client asked for
   for (const auto& [name, value] : startup.parameters) {
-    if (!IsConnectionParameter(name)) startup_settings_[name] = SettingText(name, value);
+    if (!IsConnectionParameter(name)) startup_values[name] = value;
   }
   auto options = ParseStartupOptions(startup.Get("options"));
   if (!options.ok()) {
@@ -164,12 +160,15 @@ awaitable<bool> ClientSession::Startup() {
       co_await FlushClient();
       co_return false;
     } else {
-      startup_settings_[setting.name] = SettingText(setting.name, setting.value);
+      startup_values[setting.name] = setting.value;
     }
+  }
+  for (const auto& [name, value] : startup_values) {
+    startup_settings_[name] = SettingText(name, value);
   }
   settings_ = startup_settings_;
   if (!co_await Authenticate(user_)) co_return false;
-  SendStartupParameters(user_);
+  SendStartupParameters(user_, startup_values);
   co_await FlushClient();
   co_return !closed_;
 }
@@ -226,19 +225,11 @@ awaitable<bool> ClientSession::Authenticate(const std::string& user) {
   co_return true;
 }
 
-void ClientSession::SendStartupParameters(const std::string& user) {
-  auto value_of = [&](std::string_view name, std::string_view fallback) -> std::string {
-    auto it = settings_.find(std::string(name));
-    if (it == settings_.end()) return std::string(fallback);
-    // settings_ holds "SET name = 'value'": give the client back the plain value.
-    std::string_view text = it->second;
-    size_t q = text.find('\'');
-    std::string out;
-    for (size_t i = q + 1; i + 1 < text.size(); ++i) {
-      if (text[i] == '\'' && text[i + 1] == '\'') ++i;
-      out += text[i];
-    }
-    return out;
+void ClientSession::SendStartupParameters(
+    const std::string& user, const std::map<std::string, std::string>& values) {
+  auto value_of = [&](const std::string& name, std::string_view fallback) -> std::string {
+    auto it = values.find(name);
+    return it == values.end() ? std::string(fallback) : it->second;
   };
   const std::pair<std::string_view, std::string> params[] = {
       {"server_version", ctx_.settings.server_version},

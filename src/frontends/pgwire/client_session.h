@@ -57,7 +57,9 @@ class ClientSession : public std::enable_shared_from_this<ClientSession> {
   // Startup and authentication; false when the connection is done (cancel, refusal).
   awaitable<bool> Startup();
   awaitable<bool> Authenticate(const std::string& user);
-  void SendStartupParameters(const std::string& user);
+  // `values`: the client's startup settings (parameters and -c options) by name.
+  void SendStartupParameters(const std::string& user,
+                             const std::map<std::string, std::string>& values);
 
   // Reads the next client message into `message` (views valid until the next read).
   awaitable<Status> ReadMessage(FrontendMessage& message);

@@ -13,7 +13,6 @@ namespace domicile::pgwire {
 namespace {
 
 std::atomic<uint64_t> next_connection_id{1};
-constexpr size_t kReadChunk = 16 * 1024;
 
 std::string Md5Hex(std::string_view data) {
   unsigned char digest[EVP_MAX_MD_SIZE];
@@ -206,10 +205,7 @@ awaitable<Result<BackendFrame>> ServerConnection::ReadFrame() {
       co_return Unavailable("bad data from " + endpoint_.Describe() + ": " +
                             next.status().message());
     }
-    char* at = reader_.Prepare(kReadChunk);
-    ErrorCode ec;
-    size_t n = co_await socket_.async_read_some(asio::buffer(at, kReadChunk), Await(ec));
-    reader_.Commit(n);
+    ErrorCode ec = co_await ReceiveInto(socket_, reader_);
     if (ec) {
       broken_ = true;
       co_return Unavailable("lost connection to " + endpoint_.Describe() + ": " + ec.message());
