@@ -4,6 +4,8 @@
 #include <cctype>
 #include <string>
 
+#include "adapters/sql/pgquery/statement_shape.h"
+
 namespace domicile::pgquery {
 namespace {
 
@@ -23,14 +25,9 @@ bool ContainsFolded(std::string_view haystack_lower, std::string_view needle) {
 std::shared_ptr<const StatementInfo> TryLexicalFastPath(std::string_view sql,
                                                         const RoutingRules& rules) {
   if (sql.size() > kMaxFastPathBytes) return nullptr;
-  // Trim trailing white space and one trailing semicolon; any other ';' means several
-  // statements (or one inside a literal: either way, parse).
-  size_t end = sql.size();
-  while (end > 0 && std::isspace(static_cast<unsigned char>(sql[end - 1]))) --end;
-  if (end > 0 && sql[end - 1] == ';') --end;
-  size_t begin = 0;
-  while (begin < end && std::isspace(static_cast<unsigned char>(sql[begin]))) ++begin;
-  std::string_view body = sql.substr(begin, end - begin);
+  // Any ';' left after the final one means several statements (or one inside a literal:
+  // either way, parse).
+  std::string_view body = StatementBody(sql);
   std::string lower(body);
   for (char& c : lower) {
     if (c == '\0') return nullptr;

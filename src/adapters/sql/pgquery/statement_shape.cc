@@ -17,17 +17,6 @@ bool IsIdentPart(char c) {
 }
 bool IsSpace(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
 
-std::string_view Body(std::string_view sql) {
-  auto trim = [](std::string_view s) {
-    while (!s.empty() && IsSpace(s.front())) s.remove_prefix(1);
-    while (!s.empty() && IsSpace(s.back())) s.remove_suffix(1);
-    return s;
-  };
-  std::string_view body = trim(sql);
-  if (!body.empty() && body.back() == ';') body = trim(body.substr(0, body.size() - 1));
-  return body;
-}
-
 // A template's tenant literal that stands for literal number `index` of a scan.
 std::string Slot(size_t index) { return std::string(1, kMarker) + std::to_string(index); }
 
@@ -42,10 +31,21 @@ bool IsShapeKind(StatementKind kind) {
 
 }  // namespace
 
+std::string_view StatementBody(std::string_view sql) {
+  auto trim = [](std::string_view s) {
+    while (!s.empty() && IsSpace(s.front())) s.remove_prefix(1);
+    while (!s.empty() && IsSpace(s.back())) s.remove_suffix(1);
+    return s;
+  };
+  std::string_view body = trim(sql);
+  if (!body.empty() && body.back() == ';') body = trim(body.substr(0, body.size() - 1));
+  return body;
+}
+
 std::optional<ShapeScan> ScanShape(std::string_view sql) {
   if (sql.size() > kMaxShapeBytes) return std::nullopt;
   ShapeScan scan;
-  scan.body = Body(sql);
+  scan.body = StatementBody(sql);
   std::string_view s = scan.body;
   scan.shape.reserve(s.size());
   size_t i = 0;

@@ -21,6 +21,10 @@ struct ShapeScan {
   std::string_view body;              // the text without surrounding space and final ';'
 };
 
+// `sql` without surrounding white space and one final ';': the text the analyzer reports for a
+// single statement.
+std::string_view StatementBody(std::string_view sql);
+
 // Scans `sql` with a deliberately small lexer: plain '...' strings ('' escapes), unsigned
 // integers and decimals, identifiers, "quoted identifiers", $n parameters, operators. Anything
 // it does not model (comments, dollar quoting, E''/B''/X''/U&'' strings, backslashes, exponents,
