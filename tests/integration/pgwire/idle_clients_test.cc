@@ -71,7 +71,7 @@ TEST_F(PgwireIdleClientsTest, TwoThousandClientsShareAFewThreadsAndServerConnect
       "SELECT count(*) FROM pg_stat_activity WHERE datname = '" + eu.db + "'");
   EXPECT_LE(std::stoi(server_connections), 10) << "pool max_size is 10";
   // And the router still answers a newcomer promptly.
-  PgClient newcomer(router().Conninfo() + " options='-c domicile.tenant=b1'");
+  PgClient newcomer(ConninfoFor("b1"));
   EXPECT_TRUE(newcomer.Exec("SELECT 1").ok);
 }
 

@@ -143,7 +143,9 @@ void PgwireTest::SetUp() {
 
 void PgwireTest::TearDown() {
   // A router crash is a bug whatever the test checked.
-  if (router_) EXPECT_TRUE(router_->Running()) << "the router died:\n" << router_->Log();
+  if (router_) {
+    EXPECT_TRUE(router_->Running()) << "the router died:\n" << router_->Log();
+  }
 }
 
 ProcessResult PgwireTest::Psql(const std::vector<std::string>& args,

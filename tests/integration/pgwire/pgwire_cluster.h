@@ -64,6 +64,10 @@ class PgwireTest : public ::testing::Test {
   void TearDown() override;
 
   static RouterProcess& router() { return *router_; }
+  // The router's conninfo with the tenant chosen by startup option.
+  static std::string ConninfoFor(const std::string& tenant) {
+    return router().Conninfo() + " options='-c domicile.tenant=" + tenant + "'";
+  }
   static PgwireCluster& cluster() { return PgwireCluster::Get(); }
 
   // psql through the router: -X -At, ON_ERROR_STOP, VERBOSITY=verbose (errors carry their

@@ -15,10 +15,6 @@ namespace {
 using Clock = std::chrono::steady_clock;
 using std::chrono::milliseconds;
 
-std::string WithTenant(const std::string& conninfo, const std::string& tenant) {
-  return conninfo + " options='-c domicile.tenant=" + tenant + "'";
-}
-
 class PgwirePoolTest : public PgwireTest {
  protected:
   static void SetUpTestSuite() {
@@ -28,9 +24,9 @@ class PgwirePoolTest : public PgwireTest {
 };
 
 TEST_F(PgwirePoolTest, WaitingForABusyShardEndsWith53300) {
-  PgClient holder(WithTenant(router().Conninfo(), "e1"));
-  PgClient waiter(WithTenant(router().Conninfo(), "e2"));
-  PgClient elsewhere(WithTenant(router().Conninfo(), "b1"));
+  PgClient holder(ConninfoFor("e1"));
+  PgClient waiter(ConninfoFor("e2"));
+  PgClient elsewhere(ConninfoFor("b1"));
   ASSERT_TRUE(holder.connected() && waiter.connected() && elsewhere.connected());
   ASSERT_TRUE(holder.Exec("BEGIN").ok);
   auto r = holder.Exec("INSERT INTO notes (tenant_id, id) VALUES ('e1', 1)");
@@ -57,7 +53,7 @@ TEST_F(PgwirePoolTest, WaitingForABusyShardEndsWith53300) {
 // so the next client to run one got 26000 "prepared statement ... does not exist".
 TEST_F(PgwirePoolTest, DeallocateAllFromOneClientKeepsOthersPreparedStatements) {
   PgClient a(router().Conninfo());
-  PgClient b(WithTenant(router().Conninfo(), "e2"));  // same shard: the pool's one connection
+  PgClient b(ConninfoFor("e2"));  // same shard: the pool's one connection
   ASSERT_TRUE(a.connected() && b.connected());
   const std::string sql = "SELECT count(*) FROM notes WHERE tenant_id = $1";
   ASSERT_TRUE(a.Prepare("q", sql).ok);
@@ -104,9 +100,9 @@ class PgwireShardFailureTest : public PgwireTest {
 };
 
 TEST_F(PgwireShardFailureTest, KilledShardFailsFastOthersWorkAndItRecovers) {
-  PgClient br(WithTenant(router().Conninfo(), "b1"));
-  PgClient br_tx(WithTenant(router().Conninfo(), "b2"));
-  PgClient eu(WithTenant(router().Conninfo(), "e1"));
+  PgClient br(ConninfoFor("b1"));
+  PgClient br_tx(ConninfoFor("b2"));
+  PgClient eu(ConninfoFor("e1"));
   ASSERT_TRUE(br.connected() && br_tx.connected() && eu.connected());
   ASSERT_EQ(br.Exec("SELECT current_database()").Scalar(), "br1");  // pools a connection
   ASSERT_TRUE(br_tx.Exec("BEGIN").ok);
@@ -149,7 +145,7 @@ TEST_F(PgwireShardFailureTest, KilledShardFailsFastOthersWorkAndItRecovers) {
 // Regression: after a lost shard connection the router reports no open transaction, yet a
 // ROLLBACK (what drivers send after an error) went to the down shard and failed with 57P03.
 TEST_F(PgwireShardFailureTest, RollbackWithNoTransactionNeedsNoShard) {
-  PgClient br(WithTenant(router().Conninfo(), "b1"));
+  PgClient br(ConninfoFor("b1"));
   ASSERT_TRUE(br.connected());
   cluster().server_b().Kill();
   for (const char* sql : {"ROLLBACK", "COMMIT", "ROLLBACK; ROLLBACK"}) {

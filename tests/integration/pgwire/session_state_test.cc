@@ -16,8 +16,7 @@ class PgwireSessionStateTest : public PgwireTest {
   static void TearDownTestSuite() { StopRouter(); }
 
   std::unique_ptr<PgClient> Connect(const std::string& tenant) {
-    auto c = std::make_unique<PgClient>(router().Conninfo() + " options='-c domicile.tenant=" +
-                                        tenant + "'");
+    auto c = std::make_unique<PgClient>(ConninfoFor(tenant));
     EXPECT_TRUE(c->connected()) << c->error();
     return c;
   }
