@@ -28,6 +28,42 @@ CatalogChange OneTenant(Tenant t, std::string reason) {
   return c;
 }
 
+// The reverse cutover's window: undo after the flip, the catalog not yet back at the source.
+bool InReverseCutover(const TenantMove& m) {
+  return m.state == MoveState::kRollingBack && m.flips_back && !m.flipped_back;
+}
+
+// Where a hold applies for `move` now, and the state T returns to when it is released;
+// kConflict outside a cutover (forward or reverse).
+struct HoldSite {
+  std::string shard;
+  TenantState released;
+};
+Result<HoldSite> HoldSiteOf(const TenantMove& move, std::string_view what) {
+  if (move.state == MoveState::kCuttingOver) {
+    return HoldSite{move.source_shard, move.MarkedState()};
+  }
+  if (InReverseCutover(move)) return HoldSite{move.target_shard, TenantState::kActive};
+  return Conflict(move.Label() + ": cannot " + std::string(what) + " in state " +
+                  std::string(MoveStateName(move.state)) +
+                  " (needs cutting-over, or rolling-back before the flip back)");
+}
+
+// T must be at the hold's shard in the state it is released to, or held.
+Result<Tenant> TenantAtHoldSite(const ShardMap& map, const TenantMove& move, const HoldSite& site,
+                                std::string_view what) {
+  const Tenant* t = map.FindTenant(move.tenant);
+  if (t == nullptr) return NotFound("unknown tenant '" + move.tenant + "'");
+  if (t->home_shard != site.shard ||
+      (t->state != site.released && t->state != TenantState::kHeld)) {
+    return Conflict(move.Label() + ": cannot " + std::string(what) + ": tenant is " +
+                    std::string(TenantStateName(t->state)) + " on " + t->home_shard +
+                    ", expected " + std::string(TenantStateName(site.released)) + " or held on " +
+                    site.shard);
+  }
+  return *t;
+}
+
 }  // namespace
 // --- Invariant and resume --------------------------------------------------------------------
 
@@ -89,9 +125,9 @@ Status CheckCatalogNotAhead(const TenantMove& move, CatalogHome home) {
   }
   if (ok) return Status::Ok();
   return Internal(where + ": the catalog is ahead of the data (verified " +
-                  (move.AllTablesMatch() ? "yes" : "no") + ", drained " +
-                  (move.drained_position.empty() ? "no" : "yes") + ", source fenced " +
-                  (move.source_fenced ? "yes" : "no") + ")");
+                  (move.AllTablesMatch() ? "yes" : "no") + ", source fenced " +
+                  (move.source_fenced ? "yes" : "no") + ", drained " +
+                  (move.drained_position.empty() ? "no" : "yes") + ")");
 }
 
 std::string_view ResumeActionName(ResumeAction action) {
@@ -131,7 +167,7 @@ Result<ResumeDecision> DecideResume(const TenantMove& move, CatalogHome home) {
       }
       return ResumeDecision{A::kAbortCutover,
                             std::string(move.source_fenced ? "lower the source fence, " : "") +
-                                "release the hold, catch up again"};
+                                "release the hold (if held), catch up again"};
     case MoveState::kFlipped:
     case MoveState::kCleaningUp:
       return ResumeDecision{A::kContinueCleanup,
@@ -245,17 +281,35 @@ Result<CatalogChange> MarkMovingChange(const ShardMap& map, const TenantMove& mo
                                           std::string(TenantStateName(move.MarkedState())));
 }
 
+Result<CatalogChange> HoldChange(const ShardMap& map, const TenantMove& move) {
+  auto site = HoldSiteOf(move, "hold the tenant");
+  if (!site.ok()) return site.status();
+  auto t = TenantAtHoldSite(map, move, *site, "hold the tenant");
+  if (!t.ok()) return t.status();
+  t->state = TenantState::kHeld;
+  return OneTenant(std::move(*t), move.Label() + ": hold on " + site->shard);
+}
+
+Result<CatalogChange> ReleaseHoldChange(const ShardMap& map, const TenantMove& move) {
+  auto site = HoldSiteOf(move, "release the hold");
+  if (!site.ok()) return site.status();
+  auto t = TenantAtHoldSite(map, move, *site, "release the hold");
+  if (!t.ok()) return t.status();
+  t->state = site->released;
+  return OneTenant(std::move(*t), move.Label() + ": release the hold on " + site->shard);
+}
+
 Result<CatalogChange> FlipChange(const ShardMap& map, const TenantMove& move) {
   DOMICILE_RETURN_IF_ERROR(NeedState(move, "flip", MoveState::kCuttingOver));
   DOMICILE_RETURN_IF_ERROR(Guard(move, move.ReadyToFlip(),
-                                 "flip before verify, drain and fence completed"));
+                                 "flip before verify, fence and drain completed"));
   const Tenant* t = map.FindTenant(move.tenant);
   if (t == nullptr) return NotFound("unknown tenant '" + move.tenant + "'");
-  bool marked_at_source = t->home_shard == move.source_shard && t->state == move.MarkedState();
+  bool marked_at_source = t->home_shard == move.source_shard && move.Owns(t->state);
   bool already_flipped = t->home_shard == move.target_shard && t->state == TenantState::kActive;
   if (!marked_at_source && !already_flipped) {
     return Conflict(move.Label() + ": tenant is " + std::string(TenantStateName(t->state)) +
-                    " on " + t->home_shard + "; the flip needs it marked on " +
+                    " on " + t->home_shard + "; the flip needs it held or marked on " +
                     move.source_shard);
   }
   Tenant flipped = *t;

@@ -127,6 +127,10 @@ TenantState TenantMove::MarkedState() const {
   return requires_freeze ? TenantState::kFrozen : TenantState::kMoving;
 }
 
+bool TenantMove::Owns(TenantState state) const {
+  return state == MarkedState() || state == TenantState::kHeld;
+}
+
 bool TenantMove::AllTablesMatch() const {
   return std::all_of(tables.begin(), tables.end(), [](const auto& t) { return t.Matches(); });
 }
@@ -227,6 +231,8 @@ Status BeginCutover(TenantMove& move, int64_t now_ms) {
 
 Status RecordLagDrained(TenantMove& move, std::string position, int64_t now_ms) {
   DOMICILE_RETURN_IF_ERROR(In(move, "record the drained lag", {MoveState::kCuttingOver}));
+  DOMICILE_RETURN_IF_ERROR(Guard(move, move.source_fenced,
+                                 "drain before the source fence (a writer could still land)"));
   DOMICILE_RETURN_IF_ERROR(Guard(move, !position.empty(), "drained position is empty"));
   move.applied_position = position;
   move.drained_position = std::move(position);
@@ -236,8 +242,6 @@ Status RecordLagDrained(TenantMove& move, std::string position, int64_t now_ms) 
 
 Status RecordSourceFence(TenantMove& move, uint64_t epoch, int64_t now_ms) {
   DOMICILE_RETURN_IF_ERROR(In(move, "fence the source", {MoveState::kCuttingOver}));
-  DOMICILE_RETURN_IF_ERROR(Guard(move, !move.drained_position.empty(),
-                                 "fence before the lag drained"));
   DOMICILE_RETURN_IF_ERROR(Guard(move, epoch > move.fence_epoch,
                                  "fence epoch " + std::to_string(epoch) + " is not above " +
                                      std::to_string(move.fence_epoch)));

@@ -103,12 +103,15 @@ struct TenantMove {
   TableProgress* FindTable(std::string_view table);
   bool AllTablesMatch() const;
   // The flip may commit only once the target has everything and the source accepts nothing:
-  // every table verified and matching, the lag drained under hold, the source fenced.
+  // every table verified and matching, the source fenced, the lag drained after the fence.
   bool ReadyToFlip() const;
   // The reverse: the reverse stream drained under hold and the target fenced.
   bool ReadyToFlipBack() const;
   // What the catalog calls T while this move owns it: frozen for a freeze move, else moving.
   TenantState MarkedState() const;
+  // Whether a tenant in `state` at the source is owned by this move: MarkedState(), or held
+  // while the move cuts over (HoldChange in move_plan.h).
+  bool Owns(TenantState state) const;
   std::string Label() const;  // "move m1 of tenant acme", for messages
   bool operator==(const TenantMove&) const = default;
 };
@@ -138,12 +141,16 @@ Status RecordVerification(TenantMove& move, std::string_view table, uint64_t sou
                           std::string target_checksum, int64_t now_ms);
 // Verifying -> CuttingOver. Guard: every table verified and matching (a mismatch is Fail).
 Status BeginCutover(TenantMove& move, int64_t now_ms);
-// CuttingOver: the lag reached zero under hold at `position` (an exact source position).
-Status RecordLagDrained(TenantMove& move, std::string position, int64_t now_ms);
-// CuttingOver: T is fenced on the source with `epoch` (> every earlier epoch). Guard: drained.
+// The cutover, in this order: HoldChange committed (routers hold T's new transactions), T
+// fenced on the source (which also waits for T's in-flight writers), the lag drained, the flip.
+// CuttingOver: T is fenced on the source with `epoch` (> every earlier epoch). Contract: T
+// was held (HoldChange committed) and the routers saw it.
 Status RecordSourceFence(TenantMove& move, uint64_t epoch, int64_t now_ms);
+// CuttingOver: the lag reached zero at `position` (an exact source position read after the
+// fence). Guard: fenced; a drain before the fence proves nothing, a writer could still land.
+Status RecordLagDrained(TenantMove& move, std::string position, int64_t now_ms);
 // CuttingOver -> CatchingUp: the cutover gave up before the flip. Contract: call only after
-// the source fence (if any) was lowered and the routers' hold released.
+// the source fence (if any) was lowered and the hold released (ReleaseHoldChange committed).
 Status AbortCutover(TenantMove& move, std::string reason, int64_t now_ms);
 // CuttingOver -> Flipped, after FlipChange committed at `flip_version`. Guard: drained and
 // fenced. Starts the grace period.
@@ -156,12 +163,13 @@ Status RecordSourcePurge(TenantMove& move, int64_t now_ms);
 Status FinishMove(TenantMove& move, int64_t now_ms);
 // {Planned .. CuttingOver} -> Failed. Contract: the flip did not commit (the caller saw the
 // commit fail or never tried); when the outcome is unknown, read the catalog and DecideResume.
+// From CuttingOver, release the hold first: a failed move may wait long for its undo.
 Status FailMove(TenantMove& move, std::string reason, int64_t now_ms);
 // Failed -> RollingBack, or {Flipped, CleaningUp} -> RollingBack while now < grace_end_ms and
 // the source rows are untouched (sets flips_back). Otherwise kConflict saying why.
 Status StartRollback(TenantMove& move, int64_t now_ms);
-// RollingBack with flips_back: the reverse stream reached `position` with T held and the
-// lag zero, and T is fenced on the target with `epoch`.
+// RollingBack with flips_back: the reverse stream reached `position` with T held (HoldChange
+// at the target) and the lag zero, and T is fenced on the target with `epoch`.
 Status RecordReverseCutover(TenantMove& move, std::string position, uint64_t epoch,
                             int64_t now_ms);
 // RollingBack with flips_back: RollbackChange committed; the catalog points at the source.

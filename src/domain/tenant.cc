@@ -9,6 +9,7 @@ std::string_view TenantStateName(TenantState state) {
     case TenantState::kActive: return "active";
     case TenantState::kMoving: return "moving";
     case TenantState::kFrozen: return "frozen";
+    case TenantState::kHeld: return "held";
   }
   return "unknown";
 }
@@ -17,6 +18,7 @@ std::optional<TenantState> ParseTenantState(std::string_view text) {
   if (text == "active") return TenantState::kActive;
   if (text == "moving") return TenantState::kMoving;
   if (text == "frozen") return TenantState::kFrozen;
+  if (text == "held") return TenantState::kHeld;
   return std::nullopt;
 }
 

@@ -11,7 +11,9 @@ namespace domicile {
 
 // active: routed normally. moving: a move saga owns it (routed to its home until the flip).
 // frozen: reads only; writes are refused (used by cross-engine moves and by operators).
-enum class TenantState { kActive, kMoving, kFrozen };
+// held: a move is cutting over: routers hold T's new transactions until the state changes
+// (transactions already running go on), then route them with the catalog they find then.
+enum class TenantState { kActive, kMoving, kFrozen, kHeld };
 
 std::string_view TenantStateName(TenantState state);
 std::optional<TenantState> ParseTenantState(std::string_view text);

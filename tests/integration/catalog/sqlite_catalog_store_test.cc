@@ -150,6 +150,50 @@ TEST(SqliteCatalogStoreTest, ReopeningMigratesNothingAndLoadsTheSameCatalog) {
   EXPECT_EQ(read_migrations(), migrations);
 }
 
+// A catalog written before the 'held' state (schema 1) keeps every tenant and its allowed
+// jurisdictions through migration 2, which rebuilds both tables, and then stores 'held'.
+TEST(SqliteCatalogStoreTest, SchemaOneCatalogMigratesAndThenStoresAHeldTenant) {
+  TempDir dir("catalog-held");
+  std::string path = dir.Sub("catalog.db");
+  {
+    auto db = sqlite::Db::Open(path, /*create=*/true);
+    ASSERT_TRUE(db.ok()) << db.status().ToString();
+    Status st = sqlite::MigrateTo(*db, 1);
+    ASSERT_TRUE(st.ok()) << st.ToString();
+  }
+  RawExec(path,
+          "INSERT INTO jurisdictions VALUES ('EU', 'European Union');"
+          "INSERT INTO jurisdictions VALUES ('BR', 'Brazil');"
+          "INSERT INTO jurisdiction_regions VALUES ('EU', 'aws:eu-central-1');"
+          "INSERT INTO jurisdiction_regions VALUES ('BR', 'aws:sa-east-1');"
+          "INSERT INTO shards VALUES ('eu-1', 'postgres', 'aws:eu-central-1', 'EU', 'h', "
+          "'active', 1, 0);"
+          "INSERT INTO tenants VALUES ('acme', 'eu-1', 'frozen', 1);"
+          "INSERT INTO tenant_allowed VALUES ('acme', 'BR'), ('acme', 'EU');"
+          "UPDATE catalog_meta SET version = 1;");
+  {
+    auto db = sqlite::Db::Open(path, false);
+    ASSERT_TRUE(db.ok());
+    EXPECT_FALSE(db->Exec("UPDATE tenants SET state = 'held'").ok());  // schema 1's CHECK
+  }
+  auto store = OpenOrFail(path);
+  ASSERT_NE(store, nullptr);
+  auto loaded = store->Load();
+  ASSERT_TRUE(loaded.ok()) << loaded.status().ToString();
+  const Tenant* acme = loaded->FindTenant("acme");
+  ASSERT_NE(acme, nullptr);
+  EXPECT_EQ(acme->allowed, (std::vector<std::string>{"BR", "EU"}));
+  EXPECT_EQ(acme->state, TenantState::kFrozen);
+
+  AppliedChange held = ApplyOrFail(*loaded, {{SetTenantState{"acme", TenantState::kHeld}}, "hold"});
+  Status st = store->Commit(loaded->version(), held, "hold");
+  ASSERT_TRUE(st.ok()) << st.ToString();
+  auto reloaded = store->Load();
+  ASSERT_TRUE(reloaded.ok()) << reloaded.status().ToString();
+  ExpectSameCatalog(*reloaded, held.map);
+  EXPECT_EQ(reloaded->FindTenant("acme")->state, TenantState::kHeld);
+}
+
 TEST(SqliteCatalogStoreTest, RowsThatBreakAnInvariantLoadAsCorrupt) {
   TempDir dir("catalog-broken");
   std::string path = dir.Sub("catalog.db");

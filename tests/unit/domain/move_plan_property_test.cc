@@ -1,5 +1,6 @@
 // Property test of the move saga: random runner behaviour and crashes never flip the catalog
-// before verify, drain and fence, and never leave the catalog ahead of the data.
+// before verify, fence and drain, never leave the catalog ahead of the data, and never leave
+// the tenant held outside a cutover.
 #include <gtest/gtest.h>
 #include <rapidcheck/gtest.h>
 
@@ -14,9 +15,17 @@ using testing::Saga;
 
 enum Cmd {
   kCopy, kProgress, kFinishCopy, kCatchUp, kVerify, kVerifyMatch, kVerifyMismatch, kCutover,
-  kDrain, kFence, kCommitFlip, kMarkFlipped, kAbort, kCleanup, kTick, kPurge, kFinish, kFail,
-  kUndo, kReverse, kCommitBack, kFlippedBack, kFinishBack, kCrash, kCmdCount
+  kHold, kRelease, kFence, kDrain, kCommitFlip, kMarkFlipped, kAbort, kCleanup, kTick, kPurge,
+  kFinish, kFail, kUndo, kReverse, kCommitBack, kFlippedBack, kFinishBack, kCrash, kCmdCount
 };
+
+// Commits `change` when it builds (a refused change commits nothing).
+void CommitIfOk(Saga& r, const Result<CatalogChange>& change) {
+  if (!change.ok()) return;
+  auto applied = r.map.Apply(*change);
+  RC_ASSERT(applied.ok());
+  r.map = applied->map;
+}
 
 // The step a diligent runner takes next, so random sequences also get far into the saga.
 Cmd NextStep(const Saga& r, CatalogHome home) {
@@ -27,9 +36,9 @@ Cmd NextStep(const Saga& r, CatalogHome home) {
     case MoveState::kCatchingUp: return kVerify;
     case MoveState::kVerifying: return m.AllTablesMatch() ? kCutover : kVerifyMatch;
     case MoveState::kCuttingOver:
-      if (m.drained_position.empty()) return kDrain;
-      if (!m.source_fenced) return kFence;
-      return home == CatalogHome::kSource ? kCommitFlip : kMarkFlipped;
+      if (home == CatalogHome::kTarget) return kMarkFlipped;
+      if (!m.source_fenced) return r.State() == TenantState::kHeld ? kFence : kHold;
+      return m.drained_position.empty() ? kDrain : kCommitFlip;
     case MoveState::kFlipped: return kCleanup;
     case MoveState::kCleaningUp:
       if (m.source_purged) return kFinish;
@@ -37,7 +46,7 @@ Cmd NextStep(const Saga& r, CatalogHome home) {
     case MoveState::kFailed: return kUndo;
     case MoveState::kRollingBack:
       if (m.flips_back && !m.flipped_back) {
-        if (!m.target_fenced) return kReverse;
+        if (!m.target_fenced) return r.State() == TenantState::kHeld ? kReverse : kHold;
         return home == CatalogHome::kTarget ? kCommitBack : kFlippedBack;
       }
       return r.map.FindTenant(m.tenant)->state == TenantState::kActive ? kFinishBack
@@ -54,6 +63,7 @@ RC_GTEST_PROP(MovePlanProperty, NeverFlipsWithoutVerifyNorLetsTheCatalogRunAhead
   Saga r;
   bool verified_before_flip = false;
   bool flipped = false;
+  bool held_seen = false;
   for (int pick : raw) {
     r.now += 1000;
     TenantMove before = r.move;
@@ -76,16 +86,14 @@ RC_GTEST_PROP(MovePlanProperty, NeverFlipsWithoutVerifyNorLetsTheCatalogRunAhead
         st = BeginCutover(r.move, r.now);
         if (st.ok()) verified_before_flip = before.state == MoveState::kVerifying;
         break;
-      case kDrain: st = RecordLagDrained(r.move, "0/3", r.now); break;
+      case kHold: CommitIfOk(r, HoldChange(r.map, r.move)); break;
+      case kRelease: CommitIfOk(r, ReleaseHoldChange(r.map, r.move)); break;
       case kFence: st = RecordSourceFence(r.move, r.move.fence_epoch + 1, r.now); break;
+      case kDrain: st = RecordLagDrained(r.move, "0/3", r.now); break;
       case kCommitFlip: {
         auto change = FlipChange(r.map, r.move);
-        if (change.ok()) {
-          RC_ASSERT(r.move.ReadyToFlip());
-          auto applied = r.map.Apply(*change);
-          RC_ASSERT(applied.ok());
-          r.map = applied->map;
-        }
+        if (change.ok()) RC_ASSERT(r.move.ReadyToFlip());
+        CommitIfOk(r, change);
         break;
       }
       // The runner records a flip (or a flip back, or a failure) only after reading the
@@ -93,27 +101,30 @@ RC_GTEST_PROP(MovePlanProperty, NeverFlipsWithoutVerifyNorLetsTheCatalogRunAhead
       case kMarkFlipped:
         if (home == CatalogHome::kTarget) st = MarkFlipped(r.move, r.map.version(), 1, r.now);
         break;
+      // AbortCutover and FailMove release the hold first, as their contracts say.
       case kAbort:
-        if (home == CatalogHome::kSource) st = AbortCutover(r.move, "bound", r.now);
+        if (home == CatalogHome::kSource) {
+          if (r.move.state == MoveState::kCuttingOver) {
+            CommitIfOk(r, ReleaseHoldChange(r.map, r.move));
+          }
+          st = AbortCutover(r.move, "bound", r.now);
+        }
         break;
       case kCleanup: st = StartCleanup(r.move, r.now); break;
       case kTick: r.now += kGrace / 2; break;
       case kPurge: st = RecordSourcePurge(r.move, r.now); break;
       case kFinish: st = FinishMove(r.move, r.now); break;
       case kFail:
-        if (home == CatalogHome::kSource) st = FailMove(r.move, "boom", r.now);
+        if (home == CatalogHome::kSource) {
+          if (r.move.state == MoveState::kCuttingOver) {
+            CommitIfOk(r, ReleaseHoldChange(r.map, r.move));
+          }
+          st = FailMove(r.move, "boom", r.now);
+        }
         break;
       case kUndo: st = StartRollback(r.move, r.now); break;
       case kReverse: st = RecordReverseCutover(r.move, "1/1", r.move.fence_epoch + 1, r.now); break;
-      case kCommitBack: {
-        auto change = RollbackChange(r.map, r.move);
-        if (change.ok()) {
-          auto applied = r.map.Apply(*change);
-          RC_ASSERT(applied.ok());
-          r.map = applied->map;
-        }
-        break;
-      }
+      case kCommitBack: CommitIfOk(r, RollbackChange(r.map, r.move)); break;
       case kFlippedBack:
         if (home == CatalogHome::kSource) st = RecordFlippedBack(r.move, r.now);
         break;
@@ -126,6 +137,9 @@ RC_GTEST_PROP(MovePlanProperty, NeverFlipsWithoutVerifyNorLetsTheCatalogRunAhead
         if (d->action == ResumeAction::kAdoptFlip) {
           RC_ASSERT(MarkFlipped(r.move, r.map.version(), 1, r.now).ok());
         } else if (d->action == ResumeAction::kAbortCutover) {
+          auto release = ReleaseHoldChange(r.map, r.move);
+          RC_ASSERT(release.ok());
+          CommitIfOk(r, release);
           RC_ASSERT(AbortCutover(r.move, "crash", r.now).ok());
         } else if (d->action == ResumeAction::kRestartCopy) {
           RC_ASSERT(StartCopy(r.move, "s2", "slot2", "0/9", r.now).ok());
@@ -144,13 +158,25 @@ RC_GTEST_PROP(MovePlanProperty, NeverFlipsWithoutVerifyNorLetsTheCatalogRunAhead
       RC_ASSERT(r.move.AllTablesMatch());
     }
     RC_ASSERT(CheckCatalogNotAhead(r.move, r.Home()).ok());
+    // A drain recorded before the fence would prove nothing.
+    RC_ASSERT(r.move.drained_position.empty() || r.move.source_fenced ||
+              r.move.state != MoveState::kCuttingOver);
     const Tenant* t = r.map.FindTenant("acme");
+    if (t->state == TenantState::kHeld) {
+      const bool forward = r.move.state == MoveState::kCuttingOver && t->home_shard == "eu-1";
+      const bool reverse = r.move.state == MoveState::kRollingBack && r.move.flips_back &&
+                           !r.move.flipped_back && t->home_shard == "eu-2";
+      RC_ASSERT(forward || reverse);
+      held_seen = true;
+    }
     if (t->home_shard == "eu-2" && !IsTerminal(r.move.state)) {
-      RC_ASSERT(t->state == TenantState::kActive);
-      RC_ASSERT(r.move.AllTablesMatch() && !r.move.drained_position.empty());
+      RC_ASSERT(t->state == TenantState::kActive || t->state == TenantState::kHeld);
+      RC_ASSERT(r.move.AllTablesMatch() && r.move.source_fenced &&
+                !r.move.drained_position.empty());
     }
   }
   RC_CLASSIFY(flipped, "flipped");
+  RC_CLASSIFY(held_seen, "held");
   RC_CLASSIFY(r.move.state == MoveState::kDone, "done");
   RC_CLASSIFY(r.move.state == MoveState::kRolledBack, "rolled back");
 }

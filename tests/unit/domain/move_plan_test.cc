@@ -47,11 +47,15 @@ TEST(MovePlanTest, HappyPathWalksEveryForwardEdgeAndFlipsOnlyAfterVerify) {
 TEST(MovePlanTest, AbortedCutoverCatchesUpAgainAndLowersTheFence) {
   Saga r;
   r.Reach(MoveState::kCuttingOver);
-  r.Ok(RecordLagDrained(r.move, "0/150", r.now));
+  Commit(r.map, HoldChange(r.map, r.move));
   r.Ok(RecordSourceFence(r.move, 1, r.now));
+  r.Ok(RecordLagDrained(r.move, "0/150", r.now));
+  Commit(r.map, ReleaseHoldChange(r.map, r.move));
+  EXPECT_EQ(r.State(), TenantState::kMoving);
   r.Ok(AbortCutover(r.move, "hold bound passed", r.now));
   EXPECT_EQ(r.move.state, MoveState::kCatchingUp);
   EXPECT_FALSE(r.move.source_fenced);
+  EXPECT_TRUE(r.move.drained_position.empty());
   EXPECT_EQ(r.move.failure, "hold bound passed");
   r.Step(MoveState::kVerifying);
   EXPECT_FALSE(r.move.AllTablesMatch());  // verification starts over
@@ -157,12 +161,16 @@ TEST(MovePlanTest, GuardsRefuseWithInvalidArgument) {
   EXPECT_NE(mismatch.message().find("table b differs"), std::string::npos);
   r.Ok(RecordVerification(r.move, "b", 10, "x", 10, "x", r.now));
   r.Ok(BeginCutover(r.move, r.now));
-  EXPECT_EQ(RecordSourceFence(r.move, 1, r.now).code(), StatusCode::kInvalidArgument);
+  Status early = RecordLagDrained(r.move, "0/300", r.now);  // before the fence: proves nothing
+  EXPECT_EQ(early.code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(early.message().find("before the source fence"), std::string::npos);
   EXPECT_EQ(FlipChange(r.map, r.move).status().code(), StatusCode::kInvalidArgument);
   EXPECT_EQ(MarkFlipped(r.move, 99, 1, r.now).code(), StatusCode::kInvalidArgument);
-  r.Ok(RecordLagDrained(r.move, "0/300", r.now));
-  r.Ok(RecordSourceFence(r.move, 5, r.now));
+  r.Ok(RecordSourceFence(r.move, 5, r.now));  // needs no drain
   EXPECT_EQ(RecordSourceFence(r.move, 5, r.now).code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(FlipChange(r.map, r.move).status().code(), StatusCode::kInvalidArgument);  // drain
+  EXPECT_EQ(RecordLagDrained(r.move, "", r.now).code(), StatusCode::kInvalidArgument);
+  r.Ok(RecordLagDrained(r.move, "0/300", r.now));
   EXPECT_EQ(MarkFlipped(r.move, r.move.planned_version, 1, r.now).code(),
             StatusCode::kInvalidArgument);
 }
@@ -195,8 +203,9 @@ TEST(MovePlanTest, ResumeDecisionForACrashInEachState) {
 TEST(MovePlanTest, CrashBetweenFlipCommitAndRecordAdoptsTheFlip) {
   Saga r;
   r.Reach(MoveState::kCuttingOver);
-  r.Ok(RecordLagDrained(r.move, "0/200", r.now));
+  Commit(r.map, HoldChange(r.map, r.move));
   r.Ok(RecordSourceFence(r.move, 1, r.now));
+  r.Ok(RecordLagDrained(r.move, "0/200", r.now));
   auto before = DecideResume(r.move, r.Home());
   ASSERT_TRUE(before.ok());
   EXPECT_EQ(before->action, ResumeAction::kAbortCutover);
@@ -209,8 +218,12 @@ TEST(MovePlanTest, CrashBetweenFlipCommitAndRecordAdoptsTheFlip) {
   // Undo after the flip, crash after the flip back committed: finish the rollback.
   r.Step(MoveState::kRollingBack);
   EXPECT_EQ(DecideResume(r.move, r.Home())->action, ResumeAction::kReverseCutover);
+  Commit(r.map, HoldChange(r.map, r.move));  // the reverse hold, at the target
+  EXPECT_EQ(r.State(), TenantState::kHeld);
+  EXPECT_EQ(DecideResume(r.move, r.Home())->action, ResumeAction::kReverseCutover);
   r.Ok(RecordReverseCutover(r.move, "1/1", 2, r.now));
   Commit(r.map, RollbackChange(r.map, r.move));
+  EXPECT_EQ(r.State(), TenantState::kActive);  // the flip back also ends the reverse hold
   EXPECT_EQ(DecideResume(r.move, r.Home())->action, ResumeAction::kFinishRollback);
 }
 
@@ -277,6 +290,8 @@ TEST(MovePlanTest, PlanRefusesEachRule) {
                 StatusCode::kConflict, "moving");
   ExpectRefused(With(map, SetTenantState{"acme", TenantState::kFrozen}), "acme", "eu-2",
                 StatusCode::kConflict, "frozen");
+  ExpectRefused(With(map, SetTenantState{"acme", TenantState::kHeld}), "acme", "eu-2",
+                StatusCode::kConflict, "held");
   Shard full = *map.FindShard("eu-2");
   full.capacity = 1;
   ShardMap crowded = With(With(map, PutShard{full}), PutTenant{MakeTenant("b", {"EU"}, "eu-2")});
@@ -288,9 +303,11 @@ TEST(MovePlanTest, CatalogChangesRefuseATenantThisMoveDoesNotHold) {
   ShardMap elsewhere = With(r.map, PutTenant{MakeTenant("acme", {"EU"}, "eu-lite")});
   EXPECT_EQ(WhereCatalogPoints(elsewhere, r.move), CatalogHome::kElsewhere);
   r.Reach(MoveState::kCuttingOver);
-  r.Ok(RecordLagDrained(r.move, "0/200", r.now));
   r.Ok(RecordSourceFence(r.move, 1, r.now));
+  r.Ok(RecordLagDrained(r.move, "0/200", r.now));
   EXPECT_EQ(FlipChange(elsewhere, r.move).status().code(), StatusCode::kConflict);
+  EXPECT_EQ(HoldChange(elsewhere, r.move).status().code(), StatusCode::kConflict);
+  EXPECT_EQ(ReleaseHoldChange(elsewhere, r.move).status().code(), StatusCode::kConflict);
   ShardMap unmarked = With(r.map, SetTenantState{"acme", TenantState::kActive});
   EXPECT_EQ(FlipChange(unmarked, r.move).status().code(), StatusCode::kConflict);
   Commit(r.map, FlipChange(r.map, r.move));
@@ -300,6 +317,119 @@ TEST(MovePlanTest, CatalogChangesRefuseATenantThisMoveDoesNotHold) {
   ASSERT_TRUE(applied.ok());
   EXPECT_FALSE(applied->changed());
   EXPECT_EQ(MarkMovingChange(r.map, r.move).status().code(), StatusCode::kConflict);
+  // After the flip the forward hold is gone for good: neither re-held nor released.
+  EXPECT_EQ(HoldChange(r.map, r.move).status().code(), StatusCode::kConflict);
+  EXPECT_EQ(ReleaseHoldChange(r.map, r.move).status().code(), StatusCode::kConflict);
+}
+
+// Applies `change` and says whether it changed anything (a no-op change is fine to retry).
+bool Changes(const ShardMap& map, const Result<CatalogChange>& change) {
+  EXPECT_TRUE(change.ok()) << change.status().ToString();
+  if (!change.ok()) return false;
+  auto applied = map.Apply(*change);
+  EXPECT_TRUE(applied.ok()) << applied.status().ToString();
+  return applied.ok() && applied->changed();
+}
+
+TEST(MovePlanTest, HoldIsOnlyForACutoverAndHoldAndReleaseRetryAsNoOps) {
+  for (MoveState s : {MoveState::kPlanned, MoveState::kCopying, MoveState::kCatchingUp,
+                      MoveState::kVerifying, MoveState::kFailed, MoveState::kRolledBack}) {
+    Saga r;
+    r.Reach(s);
+    EXPECT_EQ(HoldChange(r.map, r.move).status().code(), StatusCode::kConflict)
+        << MoveStateName(s);
+    EXPECT_EQ(ReleaseHoldChange(r.map, r.move).status().code(), StatusCode::kConflict)
+        << MoveStateName(s);
+  }
+  Saga r;
+  r.Reach(MoveState::kCuttingOver);
+  EXPECT_FALSE(Changes(r.map, ReleaseHoldChange(r.map, r.move)));  // moving: nothing to release
+  auto hold = HoldChange(r.map, r.move);
+  ASSERT_TRUE(hold.ok());
+  EXPECT_EQ(std::get<PutTenant>(hold->ops[0]).tenant.home_shard, "eu-1");
+  Commit(r.map, hold);
+  EXPECT_EQ(r.State(), TenantState::kHeld);
+  EXPECT_EQ(r.Home(), CatalogHome::kSource);
+  EXPECT_FALSE(Changes(r.map, HoldChange(r.map, r.move)));  // already held
+  Commit(r.map, ReleaseHoldChange(r.map, r.move));
+  EXPECT_EQ(r.State(), TenantState::kMoving);
+  // Only a tenant this move marked can be held: not one an operator set back to active.
+  ShardMap active = With(r.map, SetTenantState{"acme", TenantState::kActive});
+  Status not_marked = HoldChange(active, r.move).status();
+  EXPECT_EQ(not_marked.code(), StatusCode::kConflict);
+  EXPECT_NE(not_marked.message().find("tenant is active on eu-1"), std::string::npos)
+      << not_marked.ToString();
+}
+
+TEST(MovePlanTest, FreezeMoveHoldsAFrozenTenantAndReleasesItFrozen) {
+  ShardMap map = MoveMap();
+  auto planned = PlanMove(map, "acme", "eu-lite", kT0, Options());
+  ASSERT_TRUE(planned.ok()) << planned.status().ToString();
+  TenantMove m = *planned;
+  Commit(map, MarkMovingChange(map, m));
+  ASSERT_TRUE(StartCopy(m, "", "", "", kT0).ok());
+  ASSERT_TRUE(FinishCopy(m, kT0).ok());
+  ASSERT_TRUE(StartVerify(m, kT0).ok());
+  for (const char* t : {"a", "b"}) {
+    ASSERT_TRUE(RecordVerification(m, t, 1, "x", 1, "x", kT0).ok());
+  }
+  ASSERT_TRUE(BeginCutover(m, kT0).ok());
+  Commit(map, HoldChange(map, m));
+  EXPECT_EQ(map.FindTenant("acme")->state, TenantState::kHeld);
+  Commit(map, ReleaseHoldChange(map, m));
+  EXPECT_EQ(map.FindTenant("acme")->state, TenantState::kFrozen);
+}
+
+TEST(MovePlanTest, FlipAcceptsTheTenantHeldOrMovingAndReleasesItAtTheTarget) {
+  for (bool held : {true, false}) {
+    Saga r;
+    r.Reach(MoveState::kCuttingOver);
+    if (held) Commit(r.map, HoldChange(r.map, r.move));
+    r.Ok(RecordSourceFence(r.move, 1, r.now));
+    r.Ok(RecordLagDrained(r.move, "0/200", r.now));
+    Commit(r.map, FlipChange(r.map, r.move));
+    EXPECT_EQ(r.map.FindTenant("acme")->home_shard, "eu-2");
+    EXPECT_EQ(r.State(), TenantState::kActive) << held;
+  }
+}
+
+TEST(MovePlanTest, CrashInACutoverWithTheTenantHeldAbortsAndReleasesTheHold) {
+  Saga r;
+  r.Reach(MoveState::kCuttingOver);
+  Commit(r.map, HoldChange(r.map, r.move));
+  r.Ok(RecordSourceFence(r.move, 1, r.now));  // ... and the runner dies here
+  auto d = DecideResume(r.move, r.Home());
+  ASSERT_TRUE(d.ok()) << d.status().ToString();
+  EXPECT_EQ(d->action, ResumeAction::kAbortCutover);
+  EXPECT_NE(d->why.find("lower the source fence, release the hold"), std::string::npos) << d->why;
+  Commit(r.map, ReleaseHoldChange(r.map, r.move));
+  r.Ok(AbortCutover(r.move, "resumed after a crash", r.now));
+  EXPECT_EQ(r.State(), TenantState::kMoving);
+  EXPECT_TRUE(CheckCatalogNotAhead(r.move, r.Home()).ok());
+}
+
+TEST(MovePlanTest, RollbackChangeActivatesAHeldTenant) {
+  Saga r;
+  r.Reach(MoveState::kCuttingOver);
+  Commit(r.map, HoldChange(r.map, r.move));
+  r.Step(MoveState::kFailed);  // a runner that broke the contract and failed while holding
+  r.Step(MoveState::kRollingBack);
+  EXPECT_EQ(r.State(), TenantState::kHeld);
+  r.Step(MoveState::kRolledBack);
+  EXPECT_EQ(r.State(), TenantState::kActive);
+  EXPECT_EQ(r.map.FindTenant("acme")->home_shard, "eu-1");
+}
+
+TEST(MovePlanTest, ReverseCutoverHoldsAtTheTargetAndAnAbortReleasesItThere) {
+  Saga r;
+  r.Reach(MoveState::kFlipped);
+  r.Step(MoveState::kRollingBack);
+  Commit(r.map, HoldChange(r.map, r.move));
+  EXPECT_EQ(r.State(), TenantState::kHeld);
+  EXPECT_EQ(r.Home(), CatalogHome::kTarget);
+  Commit(r.map, ReleaseHoldChange(r.map, r.move));
+  EXPECT_EQ(r.State(), TenantState::kActive);
+  EXPECT_EQ(r.Home(), CatalogHome::kTarget);
 }
 
 }  // namespace

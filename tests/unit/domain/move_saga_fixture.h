@@ -63,8 +63,9 @@ struct Saga {
         Ok(BeginCutover(move, now));
         break;
       case MoveState::kFlipped:
-        Ok(RecordLagDrained(move, "0/200", now));
+        Commit(map, HoldChange(map, move));
         Ok(RecordSourceFence(move, move.fence_epoch + 1, now));
+        Ok(RecordLagDrained(move, "0/200", now));
         Commit(map, FlipChange(map, move));
         Ok(MarkFlipped(move, map.version(), 7, now));
         break;
@@ -78,6 +79,7 @@ struct Saga {
       case MoveState::kRollingBack: Ok(StartRollback(move, now)); break;
       case MoveState::kRolledBack:
         if (move.flips_back) {
+          Commit(map, HoldChange(map, move));
           Ok(RecordReverseCutover(move, "1/10", move.fence_epoch + 1, now));
           Commit(map, RollbackChange(map, move));
           Ok(RecordFlippedBack(move, now));
@@ -91,6 +93,7 @@ struct Saga {
     EXPECT_EQ(move.state, to);
   }
   void Ok(const Status& st) { EXPECT_TRUE(st.ok()) << st.ToString(); }
+  TenantState State() const { return map.FindTenant(move.tenant)->state; }
 
   // The shortest runner path to `state` (failure from Copying; undo from Failed).
   void Reach(MoveState state) {

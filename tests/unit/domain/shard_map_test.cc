@@ -62,6 +62,23 @@ TEST(ShardMapTest, EffectiveOpsAreNormalisedCompleteEntities) {
   EXPECT_EQ(tenant.version, map.version() + 1);
 }
 
+// "held" (a move's cutover) is an ordinary state: set, resolved, bumps the tenant's version.
+TEST(ShardMapTest, TenantStatesRoundTripAndHeldResolvesLikeAnyOther) {
+  for (TenantState s :
+       {TenantState::kActive, TenantState::kMoving, TenantState::kFrozen, TenantState::kHeld}) {
+    EXPECT_EQ(ParseTenantState(TenantStateName(s)), s);
+  }
+  EXPECT_EQ(TenantStateName(TenantState::kHeld), "held");
+  EXPECT_FALSE(ParseTenantState("Held").has_value());
+  ShardMap map = With(BaseMap(), PutTenant{MakeTenant("t1", {"EU"}, "eu-1")});
+  ShardMap held = With(map, SetTenantState{"t1", TenantState::kHeld});
+  auto route = held.Resolve("t1");
+  ASSERT_TRUE(route.ok());
+  EXPECT_EQ(route->tenant->state, TenantState::kHeld);
+  EXPECT_EQ(route->tenant->version, map.version() + 1);
+  EXPECT_EQ(route->shard->id, "eu-1");
+}
+
 TEST(ShardMapTest, RefusesTenantOnShardOutsideItsJurisdictions) {
   ShardMap map = BaseMap();
   auto applied = map.Apply(CatalogChange{{PutTenant{MakeTenant("t", {"EU"}, "us-1")}}, {}});

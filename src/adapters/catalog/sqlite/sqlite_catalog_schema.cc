@@ -60,6 +60,31 @@ CREATE TABLE catalog_changes (
   ops             TEXT NOT NULL  -- DescribeOp of each effective operation, one per line
 );
 )sql",
+    // 2: tenant state 'held' (a move's cutover). SQLite cannot alter a CHECK, so both tenant
+    // tables are copied: dropping tenant_allowed first means dropping tenants cascades nothing.
+    R"sql(
+CREATE TABLE tenants_v2 (
+  id         TEXT PRIMARY KEY,
+  home_shard TEXT NOT NULL REFERENCES shards (id),
+  state      TEXT NOT NULL CHECK (state IN ('active', 'moving', 'frozen', 'held')),
+  version    INTEGER NOT NULL CHECK (version >= 0)
+) WITHOUT ROWID;
+INSERT INTO tenants_v2 (id, home_shard, state, version)
+  SELECT id, home_shard, state, version FROM tenants;
+
+CREATE TABLE tenant_allowed_v2 (
+  tenant_id    TEXT NOT NULL REFERENCES tenants_v2 (id) ON DELETE CASCADE,
+  jurisdiction TEXT NOT NULL REFERENCES jurisdictions (code),
+  PRIMARY KEY (tenant_id, jurisdiction)
+) WITHOUT ROWID;
+INSERT INTO tenant_allowed_v2 (tenant_id, jurisdiction)
+  SELECT tenant_id, jurisdiction FROM tenant_allowed;
+
+DROP TABLE tenant_allowed;
+DROP TABLE tenants;
+ALTER TABLE tenants_v2 RENAME TO tenants;
+ALTER TABLE tenant_allowed_v2 RENAME TO tenant_allowed;
+)sql",
 };
 
 constexpr int kMigrationCount = static_cast<int>(std::size(kMigrations));
@@ -140,7 +165,12 @@ Result<int> StoredSchemaVersion(Db& db) {
   return static_cast<int>(*version);
 }
 
-Status Migrate(Db& db) {
+Status Migrate(Db& db) { return MigrateTo(db, kMigrationCount); }
+
+Status MigrateTo(Db& db, int version) {
+  if (version < 0 || version > kMigrationCount) {
+    return InvalidArgument("no catalog schema version " + std::to_string(version));
+  }
   auto stored = StoredSchemaVersion(db);
   if (!stored.ok()) return stored.status();
   if (*stored > kMigrationCount) {
@@ -148,7 +178,7 @@ Status Migrate(Db& db) {
                            std::to_string(*stored) + ", newer than this domicile understands (" +
                            std::to_string(kMigrationCount) + "): upgrade domicile");
   }
-  for (int n = *stored + 1; n <= kMigrationCount; ++n) {
+  for (int n = *stored + 1; n <= version; ++n) {
     Status st = ApplyMigration(db, n);
     if (!st.ok()) {
       return Status(st.code(), "catalog " + db.path() + ": migration " + std::to_string(n) +

@@ -24,6 +24,8 @@ Status CheckIsCatalog(Db& db);
 // (each migration re-checks inside BEGIN IMMEDIATE). Writes nothing when already up to date.
 // kInvalidArgument when the file comes from a newer domicile (schema above ours).
 Status Migrate(Db& db);
+// Migrate, stopping at `version` (tests build files an older domicile wrote).
+Status MigrateTo(Db& db, int version);
 
 // The schema version recorded in the file (0 for an empty file).
 Result<int> StoredSchemaVersion(Db& db);
