@@ -14,6 +14,7 @@
 
 #include "adapters/catalog/sqlite/sqlite_catalog_store.h"
 #include "contract/catalog_store_fixtures.h"
+#include "support/forked_race.h"
 #include "support/temp_dir.h"
 
 namespace domicile::testing {
@@ -243,46 +244,27 @@ TEST(SqliteCatalogConcurrencyTest, TwoProcessesAtTheSameVersionExactlyOneWins) {
   std::string path = dir.Sub("catalog.db");
   uint64_t base = MakeDemoCatalog(path);
   for (int r = 0; r < kRounds; ++r) {
-    int loaded[2];
-    int go[2];
-    ASSERT_EQ(pipe(loaded), 0);
-    ASSERT_EQ(pipe(go), 0);
-    pid_t pids[2];
-    for (int w = 0; w < 2; ++w) {
-      pids[w] = fork();
-      ASSERT_GE(pids[w], 0);
-      if (pids[w] == 0) {
-        alarm(60);
-        close(go[1]);
-        close(loaded[0]);
-        auto store = SqliteCatalogStore::Open(path);
-        if (!store.ok()) _exit(11);
-        auto map = (*store)->Load();
-        if (!map.ok()) _exit(12);
-        auto applied = map->Apply(NewEuTenantChange(WriterTenant(w, r)));
-        if (!applied.ok()) _exit(13);
-        char byte = 'L';
-        if (write(loaded[1], &byte, 1) != 1) _exit(14);
-        if (read(go[0], &byte, 1) != 0) _exit(15);
-        Status st = (*store)->Commit(map->version(), *applied, WriterReason(w));
-        if (st.ok()) _exit(0);
-        _exit(st.code() == StatusCode::kConflict ? 1 : 16);
-      }
-    }
-    close(loaded[1]);
-    close(go[0]);
-    char bytes[2];
-    ASSERT_EQ(read(loaded[0], bytes, 1), 1);
-    ASSERT_EQ(read(loaded[0], bytes + 1, 1), 1);
-    close(loaded[0]);
-    close(go[1]);  // both have loaded version base + r: release them together
-    int exits[2];
-    for (int w = 0; w < 2; ++w) {
-      int status = 0;
-      ASSERT_EQ(waitpid(pids[w], &status, 0), pids[w]);
-      ASSERT_TRUE(WIFEXITED(status)) << "round " << r << " writer " << w << " was killed";
-      exits[w] = WEXITSTATUS(status);
-    }
+    // Each child's own copies, filled by its prepare.
+    std::unique_ptr<SqliteCatalogStore> store;
+    uint64_t loaded = 0;
+    AppliedChange applied;
+    std::vector<int> exits = RaceForkedChildren(
+        2,
+        [&](int w) {
+          auto opened = SqliteCatalogStore::Open(path);
+          if (!opened.ok()) return 11;
+          store = std::move(opened).value();
+          auto map = store->Load();
+          if (!map.ok()) return 12;
+          auto change = map->Apply(NewEuTenantChange(WriterTenant(w, r)));
+          if (!change.ok()) return 13;
+          loaded = map->version();
+          applied = std::move(change).value();
+          return 0;
+        },
+        [&](int w) {  // both have loaded version base + r and commit together
+          return RaceExitCode(store->Commit(loaded, applied, WriterReason(w)));
+        });
     // One 0 (won) and one 1 (kConflict).
     EXPECT_EQ(std::min(exits[0], exits[1]), 0) << "round " << r;
     EXPECT_EQ(std::max(exits[0], exits[1]), 1) << "round " << r;

@@ -2,12 +2,10 @@
 #include "adapters/catalog/sqlite/sqlite_catalog_store.h"
 
 #include <chrono>
-#include <filesystem>
 #include <limits>
-#include <system_error>
 
+#include "adapters/catalog/sqlite/sqlite_catalog_file.h"
 #include "adapters/catalog/sqlite/sqlite_catalog_rows.h"
-#include "adapters/catalog/sqlite/sqlite_catalog_schema.h"
 
 namespace domicile {
 namespace {
@@ -16,39 +14,10 @@ using sqlite::Db;
 using sqlite::Stmt;
 using sqlite::Transaction;
 
-constexpr int kBusyTimeoutMs = 5000;
-
 int64_t NowUnixMs() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(
              std::chrono::system_clock::now().time_since_epoch())
       .count();
-}
-
-// Waits up to kBusyTimeoutMs for another connection's lock instead of failing at once.
-Status SetBusyTimeout(Db& db) {
-  int rc = sqlite3_busy_timeout(db.get(), kBusyTimeoutMs);
-  if (rc != SQLITE_OK) return sqlite::ErrorStatus(rc, "catalog " + db.path(), db.ErrorMessage());
-  return Status::Ok();
-}
-
-// Per-connection settings. Preparing any statement reads the file's schema, so on a file that
-// is not a catalog this must come after CheckIsCatalog (which says so clearly).
-Status ConfigureConnection(Db& db) {
-  return db.Exec("PRAGMA foreign_keys = ON; PRAGMA synchronous = FULL");
-}
-
-// WAL lets Load run beside a Commit. It is a property of the file, so it is set only once the
-// file is known to be ours (it rewrites the header).
-Status EnableWal(Db& db) {
-  auto stmt = Stmt::Prepare(db, "PRAGMA journal_mode = WAL");
-  if (!stmt.ok()) return stmt.status();
-  auto row = stmt->Step();
-  if (!row.ok()) return row.status();
-  if (!*row || stmt->Text(0) != "wal") {
-    return Unavailable("catalog " + db.path() + ": cannot use the WAL journal here (got '" +
-                       std::string(*row ? stmt->Text(0) : "") + "')");
-  }
-  return Status::Ok();
 }
 
 // Catalog ids cannot hold a newline, but the change log splits on it, so never trust that.
@@ -82,26 +51,10 @@ SqliteCatalogStore::SqliteCatalogStore(Key, std::string path, Db reader, Db writ
     : path_(std::move(path)), reader_(std::move(reader)), writer_(std::move(writer)) {}
 
 Result<std::unique_ptr<SqliteCatalogStore>> SqliteCatalogStore::Open(const std::string& path) {
-  std::filesystem::path parent = std::filesystem::path(path).parent_path();
-  std::error_code ec;
-  if (!parent.empty() && !std::filesystem::is_directory(parent, ec)) {
-    return Unavailable("cannot create catalog " + path + ": directory " + parent.string() +
-                       " does not exist");
-  }
-  auto writer = Db::Open(path, /*create=*/true);
+  auto writer = sqlite::OpenCatalogWriter(path);
   if (!writer.ok()) return writer.status();
-  DOMICILE_RETURN_IF_ERROR(SetBusyTimeout(*writer));
-  DOMICILE_RETURN_IF_ERROR(sqlite::CheckIsCatalog(*writer));
-  DOMICILE_RETURN_IF_ERROR(ConfigureConnection(*writer));
-  DOMICILE_RETURN_IF_ERROR(EnableWal(*writer));
-  DOMICILE_RETURN_IF_ERROR(sqlite::Migrate(*writer));
-
-  auto reader = Db::Open(path, /*create=*/false);
+  auto reader = sqlite::OpenCatalogReader(path);
   if (!reader.ok()) return reader.status();
-  DOMICILE_RETURN_IF_ERROR(SetBusyTimeout(*reader));
-  DOMICILE_RETURN_IF_ERROR(ConfigureConnection(*reader));
-  // The reader never writes; make a bug that tries fail loudly.
-  DOMICILE_RETURN_IF_ERROR(reader->Exec("PRAGMA query_only = ON"));
   return std::make_unique<SqliteCatalogStore>(Key(), path, std::move(*reader), std::move(*writer));
 }
 
