@@ -36,7 +36,8 @@ class MoveStore {
   // The tenant's unfinished move (not Done/RolledBack), if any.
   virtual Result<std::optional<TenantMove>> Unfinished(const std::string& tenant) = 0;
 
-  // All records, newest planned first; `include_ended` false leaves out Done and RolledBack.
+  // All records, newest planned first (ties by id); `include_ended` false leaves out Done and
+  // RolledBack.
   virtual Result<std::vector<TenantMove>> List(bool include_ended) = 0;
 };
 

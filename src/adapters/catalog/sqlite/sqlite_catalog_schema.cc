@@ -85,6 +85,62 @@ DROP TABLE tenants;
 ALTER TABLE tenants_v2 RENAME TO tenants;
 ALTER TABLE tenant_allowed_v2 RENAME TO tenant_allowed;
 )sql",
+    // 3: tenant move records (TenantMove, src/domain/move_state.h), one row per move and one
+    // per table. The partial unique index is the "one unfinished move per tenant" guard. State
+    // has no CHECK, so a new saga state needs no table rebuild; readers refuse unknown words.
+    // Unsigned counters are stored as their 64 bits (above 2^63 they read back negative here).
+    R"sql(
+CREATE TABLE tenant_move (
+  id                 TEXT PRIMARY KEY,
+  tenant             TEXT NOT NULL,
+  source_shard       TEXT NOT NULL,
+  target_shard       TEXT NOT NULL,
+  planned_version    INTEGER NOT NULL,
+  requires_freeze    INTEGER NOT NULL CHECK (requires_freeze IN (0, 1)),
+  relay_jurisdiction TEXT NOT NULL,
+  grace_ms           INTEGER NOT NULL,
+  state              TEXT NOT NULL,
+  snapshot           TEXT NOT NULL,
+  slot               TEXT NOT NULL,
+  start_position     TEXT NOT NULL,
+  applied_position   TEXT NOT NULL,
+  fence_epoch        INTEGER NOT NULL,
+  source_fenced      INTEGER NOT NULL CHECK (source_fenced IN (0, 1)),
+  drained_position   TEXT NOT NULL,
+  flip_version       INTEGER NOT NULL,
+  hold_ms            INTEGER NOT NULL,
+  source_purged      INTEGER NOT NULL CHECK (source_purged IN (0, 1)),
+  flips_back         INTEGER NOT NULL CHECK (flips_back IN (0, 1)),
+  reverse_position   TEXT NOT NULL,
+  target_fenced      INTEGER NOT NULL CHECK (target_fenced IN (0, 1)),
+  reverse_drained    INTEGER NOT NULL CHECK (reverse_drained IN (0, 1)),
+  flipped_back       INTEGER NOT NULL CHECK (flipped_back IN (0, 1)),
+  planned_at_ms      INTEGER NOT NULL,
+  updated_at_ms      INTEGER NOT NULL,
+  flipped_at_ms      INTEGER NOT NULL,
+  grace_end_ms       INTEGER NOT NULL,
+  ended_at_ms        INTEGER NOT NULL,
+  failure            TEXT NOT NULL,
+  cutover_attempts   INTEGER NOT NULL
+) WITHOUT ROWID;
+
+CREATE UNIQUE INDEX tenant_move_unfinished ON tenant_move (tenant)
+  WHERE state NOT IN ('done', 'rolled-back');
+
+CREATE TABLE tenant_move_table (
+  move_id         TEXT NOT NULL REFERENCES tenant_move (id) ON DELETE CASCADE,
+  table_name      TEXT NOT NULL,
+  position        INTEGER NOT NULL,  -- index in TenantMove::tables, kept as given
+  rows_copied     INTEGER NOT NULL,
+  bytes_copied    INTEGER NOT NULL,
+  verified        INTEGER NOT NULL CHECK (verified IN (0, 1)),
+  source_rows     INTEGER NOT NULL,
+  target_rows     INTEGER NOT NULL,
+  source_checksum TEXT NOT NULL,
+  target_checksum TEXT NOT NULL,
+  PRIMARY KEY (move_id, table_name)
+) WITHOUT ROWID;
+)sql",
 };
 
 constexpr int kMigrationCount = static_cast<int>(std::size(kMigrations));

@@ -73,6 +73,7 @@ Status Stmt::Bind(int index, std::string_view value) {
 
 Result<bool> Stmt::Step() {
   int rc = sqlite3_step(stmt_.get());
+  last_code_ = rc;
   if (rc == SQLITE_ROW) return true;
   if (rc == SQLITE_DONE) return false;
   Status st = Fail(rc, "step");

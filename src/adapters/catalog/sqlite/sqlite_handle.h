@@ -52,6 +52,9 @@ class Stmt {
   Status Bind(int index, std::string_view value);
   // Result: true when a row is available, false when the statement is done.
   Result<bool> Step();
+  // The extended result code of the last Step (SQLITE_CONSTRAINT_UNIQUE ...), for callers that
+  // give one failure a meaning of their own.
+  int last_code() const { return last_code_; }
   // Steps to completion, for statements that return no rows.
   Status Run();
   // Makes the statement reusable with new bindings.
@@ -68,6 +71,7 @@ class Stmt {
 
   sqlite3* db_;  // not owned: the Db outlives its statements
   std::unique_ptr<sqlite3_stmt, StmtFinalizer> stmt_;
+  int last_code_ = SQLITE_OK;
 };
 
 // A transaction that rolls back when it dies uncommitted, so every early return of a failing
