@@ -68,6 +68,15 @@ AppliedChange ApplyOrFail(const ShardMap& map, const CatalogChange& change) {
   return applied.ok() ? std::move(applied).value() : AppliedChange{map, {}};
 }
 
+void CommitOrFail(CatalogStore& store, const CatalogChange& change) {
+  auto map = store.Load();
+  ASSERT_TRUE(map.ok()) << map.status().ToString();
+  auto applied = map->Apply(change);
+  ASSERT_TRUE(applied.ok()) << applied.status().ToString();
+  Status st = store.Commit(map->version(), *applied, change.reason);
+  ASSERT_TRUE(st.ok()) << st.ToString();
+}
+
 void ExpectSameCatalog(const ShardMap& actual, const ShardMap& expected) {
   EXPECT_EQ(actual.version(), expected.version());
   EXPECT_EQ(actual.jurisdictions(), expected.jurisdictions());

@@ -4,6 +4,7 @@
 #include <string>
 
 #include "domain/shard_map.h"
+#include "ports/catalog_store.h"
 
 namespace domicile::testing {
 
@@ -17,6 +18,11 @@ CatalogChange NewEuTenantChange(const std::string& id);
 
 // map.Apply(change), failing the current test (and returning an empty change) when invalid.
 AppliedChange ApplyOrFail(const ShardMap& map, const CatalogChange& change);
+
+// Loads `store`'s catalog, applies `change` and commits it on the loaded version, failing the
+// current test on any error: a change made the way a mover or an admin makes it, e.g. beside a
+// running router that shares the catalog file.
+void CommitOrFail(CatalogStore& store, const CatalogChange& change);
 
 // Field-by-field equality of two catalogs (version, jurisdictions, shards, tenants), as gtest
 // failures that name the differing entity.

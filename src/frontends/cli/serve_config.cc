@@ -142,9 +142,10 @@ Result<ServeConfig> LoadServeConfig(const std::string& path) {
     r.ReadMs(*pool, "breaker_max_backoff_ms", &p.breaker_max_backoff);
   }
   if (const auto* routing = r.Table(root, "routing")) {
-    r.CheckKeys(*routing, "[routing]", {"tenant_key", "catalog_ttl_ms"});
+    r.CheckKeys(*routing, "[routing]", {"tenant_key", "catalog_ttl_ms", "hold_timeout_ms"});
     r.ReadString(*routing, "tenant_key", &config.routing.default_key_column);
     r.ReadMs(*routing, "catalog_ttl_ms", &config.catalog_ttl);
+    r.ReadMs(*routing, "hold_timeout_ms", &config.router.hold_timeout);
   }
   if (const auto* tables = r.Table(root, "tables")) {
     for (const auto& [name, node] : *tables) {

@@ -15,7 +15,9 @@ struct ServeConfig {
   uint16_t listen_port = 6432;
   int workers = 2;
   int embedded_threads = 2;  // worker threads for statements on sqlite shards
-  std::chrono::milliseconds catalog_ttl{1000};
+  // How stale the router's catalog may be. Short, because a move's hold reaches routers
+  // through it (docs/moves.md); each check is one small read of the catalog's version.
+  std::chrono::milliseconds catalog_ttl{20};
   RoutingRules routing;
   pgwire::RouterSettings router;
 };

@@ -72,8 +72,21 @@ class ClientSession : public std::enable_shared_from_this<ClientSession> {
 
   // Routing.
   Status CollectTenantFromInfo(const StatementInfo& info, std::vector<TenantCandidate>& out);
+  // The shard for a batch (null: no tenant, stays on the attached shard). `held_tenant`: the
+  // first tenant of the batch a move holds, or empty.
   Result<const Shard*> ChooseShard(const std::vector<TenantCandidate>& statement_tenants,
-                                   std::string* chosen_tenant);
+                                   std::string* chosen_tenant, std::string* held_tenant);
+  // ChooseShard, waiting out a move's hold: when the batch would start a transaction (see
+  // InTransaction) of a held tenant, waits on a timer (the strand stays free), re-reading the
+  // catalog every millisecond, until no tenant of the batch is held, then chooses with the
+  // catalog found then (which may name another shard). Past hold_timeout it fails with
+  // *hold_timed_out set. A transaction already running is never held. `collected`: how
+  // collecting the batch's tenants went; a failure is returned as is.
+  awaitable<Result<const Shard*>> ChooseShardPastHold(
+      const Status& collected, const std::vector<TenantCandidate>& statement_tenants,
+      std::string* chosen_tenant, bool* hold_timed_out);
+  // A transaction (or an unsynced extended batch) is open on the attached shard.
+  bool InTransaction() const;
   awaitable<Status> Attach(const Shard& shard);
   void Detach(bool reusable);
   void ReleaseIfIdle();

@@ -37,6 +37,9 @@ struct RouterSettings {
   // A client must finish startup and authentication within this, or it is disconnected: a
   // half-sent startup packet must not hold a session forever.
   std::chrono::milliseconds startup_timeout{15000};
+  // A new transaction of a tenant a move holds (state held) waits at most this long for the
+  // hold to end, then is refused with 55006.
+  std::chrono::milliseconds hold_timeout{5000};
 };
 
 // Where a session's in-flight query runs, so a CancelRequest can reach it.
@@ -71,6 +74,10 @@ struct RouterCounters {
   std::atomic<int64_t> pinned_clients{0};
   std::atomic<int64_t> transactions{0};
   std::atomic<int64_t> refused{0};
+  // New transactions that waited for a move's hold; their waits in all; those that gave up.
+  std::atomic<int64_t> held_transactions{0};
+  std::atomic<int64_t> held_ms{0};
+  std::atomic<int64_t> hold_timeouts{0};
 };
 
 // Shared, long-lived; every member is thread-safe.

@@ -9,6 +9,8 @@ namespace domicile::pgwire {
 namespace {
 
 constexpr std::string_view kNoTenantState = "0A000";
+// object_in_use: a move held the tenant longer than hold_timeout_ms.
+constexpr std::string_view kHeldTooLong = "55006";
 
 std::string_view RouteSqlStateFor(const Status& st) {
   switch (st.code()) {
@@ -321,9 +323,11 @@ awaitable<void> ClientSession::HandleQuery(std::string_view sql) {
   std::vector<TenantCandidate> found;
   Status st = info ? CollectTenantFromInfo(*info, found) : Status::Ok();
   std::string tenant;
-  Result<const Shard*> shard = st.ok() ? ChooseShard(found, &tenant) : Result<const Shard*>(st);
+  bool held_too_long = false;
+  Result<const Shard*> shard = co_await ChooseShardPastHold(st, found, &tenant, &held_too_long);
   if (!shard.ok()) {
-    RefuseInTransaction(RouteSqlStateFor(shard.status()), shard.status().message());
+    RefuseInTransaction(held_too_long ? kHeldTooLong : RouteSqlStateFor(shard.status()),
+                        shard.status().message());
     if (server_ && !server_out_.empty()) {
       if ((co_await FlushServer()).ok()) co_await Relay();
     }
@@ -547,7 +551,8 @@ awaitable<void> ClientSession::HandleBatch() {
     co_return;
   }
   std::string tenant;
-  Result<const Shard*> shard = st.ok() ? ChooseShard(found, &tenant) : Result<const Shard*>(st);
+  bool held_too_long = false;
+  Result<const Shard*> shard = co_await ChooseShardPastHold(st, found, &tenant, &held_too_long);
   if (shard.ok() && RoutesEmbedded(*shard)) {
     co_await HandleEmbeddedBatch(*shard, messages, executed);
     finish();
@@ -558,7 +563,8 @@ awaitable<void> ClientSession::HandleBatch() {
     if (!st.ok()) shard = st;
   }
   if (!shard.ok()) {
-    RefuseInTransaction(RouteSqlStateFor(shard.status()), shard.status().message());
+    RefuseInTransaction(held_too_long ? kHeldTooLong : RouteSqlStateFor(shard.status()),
+                        shard.status().message());
     if (server_ && !server_out_.empty()) {
       if ((co_await FlushServer()).ok()) co_await Relay();
     }

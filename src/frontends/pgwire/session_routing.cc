@@ -1,4 +1,5 @@
 // ClientSession, part two: finding each batch's tenant and shard, forwarding, and relaying.
+#include <algorithm>
 #include <functional>
 
 #include "domain/ids.h"
@@ -12,6 +13,9 @@ namespace domicile::pgwire {
 namespace {
 
 constexpr std::string_view kConnectionLost = "08006";
+// How often a held transaction re-reads the catalog: the Resolver's snapshot is a
+// thread-local read, so polling costs next to nothing and the release is seen at once.
+constexpr std::chrono::milliseconds kHoldPoll{1};
 
 }  // namespace
 
@@ -38,7 +42,9 @@ Status ClientSession::CollectTenantFromInfo(const StatementInfo& info,
 }
 
 Result<const Shard*> ClientSession::ChooseShard(const std::vector<TenantCandidate>& found,
-                                                std::string* chosen_tenant) {
+                                                std::string* chosen_tenant,
+                                                std::string* held_tenant) {
+  held_tenant->clear();
   // The first of hint, SET, startup option decides; tenants the statement itself names (key
   // columns) must then live on the same shard, or the statement would touch another
   // shard's tenant where its rows are not.
@@ -73,6 +79,7 @@ Result<const Shard*> ClientSession::ChooseShard(const std::vector<TenantCandidat
     if (!route.ok()) {
       return NotFound("unknown tenant '" + *id + "' (from " + std::string(c.source) + ")");
     }
+    if (route->tenant->state == TenantState::kHeld && held_tenant->empty()) *held_tenant = *id;
     if (shard == nullptr) {
       shard = route->shard;
       *chosen_tenant = *id;
@@ -83,8 +90,14 @@ Result<const Shard*> ClientSession::ChooseShard(const std::vector<TenantCandidat
     }
   }
   if (Attached() && attached_shard_ != shard->id) {
-    return Conflict("this transaction is pinned to shard " + attached_shard_ + "; tenant '" +
-                    *chosen_tenant + "' lives on shard " + shard->id);
+    if (InTransaction() || pinned_state_ != 0) {
+      return Conflict("this transaction is pinned to shard " + attached_shard_ + "; tenant '" +
+                      *chosen_tenant + "' lives on shard " + shard->id);
+    }
+    // Between transactions on a kept connection (session mode): the tenant moved, or the
+    // session named another tenant. Nothing lives on the connection, so route afresh.
+    Detach(true);
+    DetachEmbedded();
   }
   if (shard->state == ShardState::kOffline) {
     return Unavailable("shard " + shard->id + " is offline");
@@ -94,6 +107,44 @@ Result<const Shard*> ClientSession::ChooseShard(const std::vector<TenantCandidat
                        " shard; the wire front end serves PostgreSQL shards only so far");
   }
   return shard;
+}
+
+awaitable<Result<const Shard*>> ClientSession::ChooseShardPastHold(
+    const Status& collected, const std::vector<TenantCandidate>& found,
+    std::string* chosen_tenant, bool* hold_timed_out) {
+  if (!collected.ok()) co_return collected;
+  std::string held;
+  Result<const Shard*> shard = ChooseShard(found, chosen_tenant, &held);
+  if (!shard.ok() || held.empty() || InTransaction()) co_return shard;
+  using Clock = std::chrono::steady_clock;
+  const Clock::time_point start = Clock::now();
+  const Clock::time_point deadline = start + ctx_.settings.hold_timeout;
+  ++ctx_.counters.held_transactions;
+  asio::steady_timer poll(co_await asio::this_coro::executor);  // this session's strand
+  while (!held.empty()) {
+    Clock::time_point now = Clock::now();
+    if (now >= deadline) {
+      *hold_timed_out = true;
+      ++ctx_.counters.hold_timeouts;
+      shard = Unavailable("tenant '" + held + "' is held for a move; gave up after " +
+                          std::to_string(ctx_.settings.hold_timeout.count()) + " ms");
+      break;
+    }
+    poll.expires_after(std::min<Clock::duration>(kHoldPoll, deadline - now));
+    ErrorCode ec;
+    co_await poll.async_wait(Await(ec));
+    shard = ChooseShard(found, chosen_tenant, &held);
+    if (!shard.ok()) break;
+  }
+  ctx_.counters.held_ms +=
+      std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - start).count();
+  co_return shard;
+}
+
+bool ClientSession::InTransaction() const {
+  if (server_) return server_status_ != 'I' || unsynced_;
+  return embedded_ && embedded_->attached() &&
+         (embedded_->status() != 'I' || !embedded_->synced());
 }
 
 awaitable<Status> ClientSession::Attach(const Shard& shard) {

@@ -9,7 +9,9 @@
 #include <set>
 #include <sstream>
 
+#include "adapters/catalog/sqlite/sqlite_catalog_store.h"
 #include "adapters/storage/sqlite/sqlite_shard_storage.h"
+#include "contract/catalog_store_fixtures.h"
 #include "integration/cli/cli_runner.h"
 #include "support/temp_dir.h"
 
@@ -118,6 +120,22 @@ TEST_F(CliTest, WherePrintsShardRegionJurisdictionAndEngine) {
   CliRun show = Run({"tenant", "show", "coop-austin", "--json"});
   ASSERT_EQ(show.exit_code, 0) << show.err;
   EXPECT_EQ(nlohmann::json::parse(show.out)["home"]["jurisdiction"], "US");
+}
+
+// A move's cutover marks the tenant held in the shared catalog; `tenant show` says so.
+TEST_F(CliTest, TenantShowSaysHeldDuringACutover) {
+  ApplyDemo();
+  {
+    auto store = SqliteCatalogStore::Open(data_ + "/catalog.db");
+    ASSERT_TRUE(store.ok()) << store.status().ToString();
+    testing::CommitOrFail(**store, {{SetTenantState{"coop-lisboa", TenantState::kHeld}}, "hold"});
+  }
+  CliRun text = Run({"tenant", "show", "coop-lisboa"});
+  ASSERT_EQ(text.exit_code, 0) << text.err;
+  EXPECT_THAT(text.out, ::testing::ContainsRegex("state +held"));
+  CliRun json = Run({"tenant", "show", "coop-lisboa", "--json"});
+  ASSERT_EQ(json.exit_code, 0) << json.err;
+  EXPECT_EQ(nlohmann::json::parse(json.out)["state"], "held");
 }
 
 TEST_F(CliTest, TenantAddPlacesOnTheLeastLoadedAllowedShard) {

@@ -12,12 +12,15 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <future>
 #include <map>
 #include <regex>
 #include <sstream>
 #include <thread>
 
+#include "adapters/catalog/sqlite/sqlite_catalog_store.h"
 #include "adapters/storage/sqlite/sqlite_shard_storage.h"
+#include "contract/catalog_store_fixtures.h"
 #include "support/temp_dir.h"
 
 namespace domicile::testing {
@@ -321,6 +324,42 @@ TEST_F(EmbeddedSqliteTest, NodePgUsesTheExtendedProtocol) {
   for (const auto& [shard, n] : counts) total += n;
   EXPECT_EQ(total, 2);
   EXPECT_EQ(counts["br-1"] + counts["us-1"], 0);  // coop-madrid is an EU tenant
+}
+
+// A move's hold on an SQLite shard's tenant: its new transactions wait, others flow on, and
+// once the catalog flips it the waiting query runs on the new shard.
+TEST_F(EmbeddedSqliteTest, HeldTenantWaitsAndRunsWhereTheFlipSendsIt) {
+  auto commit = [&](CatalogOp op) {
+    auto store = SqliteCatalogStore::Open(data_ + "/catalog.db");
+    ASSERT_TRUE(store.ok()) << store.status().ToString();
+    CommitOrFail(**store, CatalogChange{{std::move(op)}, "hold test"});
+  };
+  auto home = [](const std::string& shard) {
+    Tenant t;
+    t.id = "coop-lisboa";
+    t.allowed = {"EU"};
+    t.home_shard = shard;
+    return PutTenant{t};
+  };
+  commit(SetTenantState{"coop-lisboa", TenantState::kHeld});
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));  // > the router's catalog TTL
+  std::string count = "SELECT count(*) FROM members WHERE tenant_id = 'coop-lisboa'";
+  std::future<Output> held = std::async(std::launch::async, [&] {
+    return Shell("psql -XAt " + Quote(Conninfo("coop-lisboa")) + " -c " + Quote(count),
+                 dir_->Sub("held.out"));
+  });
+  Output other = Psql("coop-berlin", {"SELECT 1"});  // not held
+  EXPECT_EQ(other.text, "1\n");
+  EXPECT_EQ(held.wait_for(std::chrono::milliseconds(300)), std::future_status::timeout);
+
+  commit(home("eu-2"));  // the flip: coop-lisboa's rows are still on eu-1 here
+  ASSERT_EQ(held.wait_for(std::chrono::seconds(30)), std::future_status::ready);
+  Output moved = held.get();
+  EXPECT_EQ(moved.exit_code, 0) << moved.text;
+  EXPECT_EQ(moved.text, "0\n");  // it ran on eu-2
+  commit(home("eu-1"));
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  EXPECT_EQ(Psql("coop-lisboa", {count}).text, "3\n");
 }
 
 }  // namespace
