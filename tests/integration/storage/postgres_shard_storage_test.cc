@@ -1,23 +1,21 @@
 // PostgresShardStorage against real servers: reachability, broken connections, types, SQLSTATEs.
 #include "adapters/storage/postgres/postgres_shard_storage.h"
 
-#include <arpa/inet.h>
 #include <gtest/gtest.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
 #include <atomic>
 #include <chrono>
 #include <thread>
 #include <vector>
 
+#include "support/loopback_socket.h"
 #include "support/pg_server.h"
 
 namespace domicile {
 namespace {
 
 using Clock = std::chrono::steady_clock;
+using testing::LoopbackSocket;
 using testing::PgServer;
 
 class RowsSink : public RowSink {
@@ -29,28 +27,6 @@ class RowsSink : public RowSink {
   }
   std::vector<Column> columns_;
   std::vector<std::vector<Value>> rows_;
-};
-
-// A loopback socket: listening (accepts TCP, never answers) or merely bound (refuses).
-class LoopbackSocket {
- public:
-  explicit LoopbackSocket(bool listen_too) {
-    fd_ = socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    socklen_t len = sizeof(addr);
-    bind(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof(addr));
-    getsockname(fd_, reinterpret_cast<sockaddr*>(&addr), &len);
-    port_ = ntohs(addr.sin_port);
-    if (listen_too) listen(fd_, 16);
-  }
-  ~LoopbackSocket() { close(fd_); }
-  int port() const { return port_; }
-
- private:
-  int fd_ = -1;
-  int port_ = 0;
 };
 
 std::string LoopbackDsn(int port) {
