@@ -37,6 +37,8 @@ inline void AddDataOption(CLI::App* command, std::string* dir) {
 void AddCatalogCommands(CLI::App& app, Action* action);
 void AddShardCommands(CLI::App& app, Action* action);
 void AddTenantCommands(CLI::App& app, Action* action);  // tenant add/show, where
+// tenant move / tenant moves (move_commands.cc), under the `tenant` group.
+void AddMoveCommands(CLI::App& tenant, Action* action);
 void AddDemoCommand(CLI::App& app, Action* action);
 void AddServeCommand(CLI::App& app, Action* action);  // serve_command.cc
 

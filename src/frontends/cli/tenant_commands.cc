@@ -111,8 +111,9 @@ Status RunWhere(const LookupOptions& opts) {
 }  // namespace
 
 void AddTenantCommands(CLI::App& app, Action* action) {
-  CLI::App* tenant = app.add_subcommand("tenant", "add and show tenants");
+  CLI::App* tenant = app.add_subcommand("tenant", "add, show and move tenants");
   tenant->require_subcommand(1);
+  AddMoveCommands(*tenant, action);
 
   auto add_opts = std::make_shared<AddOptions>();
   CLI::App* add = tenant->add_subcommand(
