@@ -220,6 +220,8 @@ std::string_view SqlStateForStorageError(const Status& status) {
       return "XX000";
   }
   if (Contains(m, "current transaction is aborted")) return "25P02";
+  // A move's fence trigger (SqliteTenantTables): PostgreSQL's fence says 55000 too.
+  if (Contains(m, "is fenced on this shard")) return "55000";
   if (Contains(m, "NOT NULL constraint")) return "23502";
   if (Contains(m, "FOREIGN KEY constraint")) return "23503";
   if (Contains(m, "CHECK constraint")) return "23514";

@@ -108,6 +108,10 @@ TEST(EmbeddedEncodingTest, MapsSqliteErrorsToSqlStates) {
                   "current transaction is aborted, commands ignored until end of transaction "
                   "block"),
             "25P02");
+  EXPECT_EQ(state(StatusCode::kInvalidArgument,
+                  "constraint violation: tenant t1 is fenced on this shard: its rows are moving "
+                  "(sqlite error 1811)"),
+            "55000");
   EXPECT_EQ(state(StatusCode::kConflict, "another connection wrote"), "40001");
   EXPECT_EQ(state(StatusCode::kUnavailable, "database is busy: locked"), "55P03");
   EXPECT_EQ(state(StatusCode::kInternal, "what"), "XX000");
