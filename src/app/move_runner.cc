@@ -170,6 +170,10 @@ class MoveRunner::Saga {
           });
         },
         [&](const CopyProgress& p) {
+          if (p.expected_rows && r_.options_.copy_expected) {
+            r_.options_.copy_expected(p.table, p.expected_rows);
+          }
+          if (p.rows == 0 && p.bytes == 0) return Status();
           Status s = Persist("progress", [&](TenantMove& m) {
             return RecordCopyProgress(m, p.table, p.rows, p.bytes, UnixNowMs());
           });

@@ -28,11 +28,14 @@ struct SnapshotPoint {
   std::string start_position;
 };
 
-// Rows and bytes copied since the previous call, for one table.
+// Rows and bytes copied since the previous call, for one table. Before the first row moves,
+// the mover may report each table once with rows = bytes = 0 and `expected_rows` set (its
+// count in the snapshot), so a progress bar can show an ETA.
 struct CopyProgress {
   std::string table;
   uint64_t rows = 0;
   uint64_t bytes = 0;
+  uint64_t expected_rows = 0;  // 0: not known
 };
 
 // One table's count and order-independent checksum on both sides, taken at one position.

@@ -9,6 +9,7 @@
 #include <map>
 #include <memory>
 #include <nlohmann/json.hpp>
+#include <thread>
 
 #include "adapters/catalog/sqlite/sqlite_move_store.h"
 #include "app/move_runner.h"
@@ -96,6 +97,8 @@ class ProgressPrinter {
  public:
   explicit ProgressPrinter(bool quiet) : quiet_(quiet), tty_(isatty(STDERR_FILENO)) {}
 
+  void Expect(const std::string& table, uint64_t rows) { expected_[table] = rows; }
+
   // One "  metric NAME=VALUE" line per measurement (bench/move_bench.sh reads them).
   void Metric(std::string_view name, int64_t value) {
     if (quiet_) return;
@@ -117,10 +120,20 @@ class ProgressPrinter {
       for (const auto& t : m.tables) {
         if (t.rows_copied) table = t.table;
       }
-      char line[200];
-      std::snprintf(line, sizeof line, "  copying %-20s %10llu rows  %10s  %9.0f rows/s  %6.1f MB/s",
-                    table.c_str(), static_cast<unsigned long long>(rows), Megabytes(bytes).c_str(),
-                    rows / seconds, bytes / 1e6 / seconds);
+      uint64_t expected = 0;
+      for (const auto& [name, n] : expected_) expected += n;
+      const double rate = rows / seconds;
+      char eta[32] = "";
+      if (expected > rows && rate > 0) {
+        std::snprintf(eta, sizeof eta, "  ETA %4.0f s", (expected - rows) / rate);
+      }
+      char line[240];
+      std::snprintf(line, sizeof line,
+                    "  copying %-20s %10llu/%llu rows (%3.0f%%)  %10s  %9.0f rows/s  %6.1f MB/s%s",
+                    table.c_str(), static_cast<unsigned long long>(rows),
+                    static_cast<unsigned long long>(expected),
+                    expected ? 100.0 * std::min<uint64_t>(rows, expected) / expected : 0.0,
+                    Megabytes(bytes).c_str(), rate, bytes / 1e6 / seconds, eta);
       std::cerr << (tty_ ? "\r" : "") << line << (tty_ ? "" : "\n") << std::flush;
       in_progress_line_ = tty_;
       return;
@@ -167,6 +180,7 @@ class ProgressPrinter {
   bool quiet_;
   bool tty_;
   bool in_progress_line_ = false;
+  std::map<std::string, uint64_t> expected_;  // rows per table in the copy's snapshot
   std::optional<std::chrono::steady_clock::time_point> started_;
 };
 
@@ -175,9 +189,26 @@ MoveRunnerOptions RunnerOptions(const MoveCliOptions& opts, ProgressPrinter* pri
   o.hold_propagation = std::chrono::milliseconds(opts.hold_propagation_ms);
   o.inflight_wait = std::chrono::milliseconds(opts.inflight_wait_ms);
   o.observer = [printer](const TenantMove& m, std::string_view e) { (*printer)(m, e); };
+  o.copy_expected = [printer](const std::string& t, uint64_t n) { printer->Expect(t, n); };
   o.metric = [printer](std::string_view name, int64_t value) { printer->Metric(name, value); };
   // Crash tests: DOMICILE_MOVE_CRASH_AT=point[:n] kills this process (SIGKILL) at the n-th
   // time the saga reaches `point`, exactly like `kill -9` from outside would there.
+  // DOMICILE_MOVE_PAUSE_AT=point:ms sleeps there once (tests interleave a client with it).
+  std::function<void(std::string_view)> pause;
+  if (const char* at = std::getenv("DOMICILE_MOVE_PAUSE_AT")) {
+    std::string spec = at;
+    const size_t colon = spec.find(':');
+    const int ms = colon == std::string::npos ? 1000 : std::atoi(spec.c_str() + colon + 1);
+    spec.resize(std::min(colon, spec.size()));
+    auto done = std::make_shared<bool>(false);
+    pause = [spec, ms, done](std::string_view point) {
+      if (point == spec && !*done) {
+        *done = true;
+        std::this_thread::sleep_for(std::chrono::milliseconds(ms));
+      }
+    };
+    o.crash_point = pause;
+  }
   if (const char* at = std::getenv("DOMICILE_MOVE_CRASH_AT")) {
     std::string spec = at;
     int nth = 1;
@@ -186,7 +217,8 @@ MoveRunnerOptions RunnerOptions(const MoveCliOptions& opts, ProgressPrinter* pri
       spec.resize(colon);
     }
     auto seen = std::make_shared<int>(0);
-    o.crash_point = [spec, nth, seen](std::string_view point) {
+    o.crash_point = [spec, nth, seen, pause](std::string_view point) {
+      if (pause) pause(point);
       if (point == spec && ++*seen == nth) {
         std::cerr << "\nDOMICILE_MOVE_CRASH_AT: killing the move at '" << spec << "'\n";
         std::fflush(nullptr);

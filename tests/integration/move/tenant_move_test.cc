@@ -5,6 +5,7 @@
 #include <memory>
 
 #include "integration/move/move_cluster.h"
+#include "support/pg_client.h"
 
 namespace domicile::testing {
 namespace {
@@ -150,6 +151,69 @@ TEST_F(TenantMoveTest, RefusesWhatItMustNot) {
   EXPECT_EQ(AccountsOn(cluster(), "eu-b", "m2").size(), 0u);
   // Nothing changed for the refused ones.
   EXPECT_EQ(cluster().HomeOf("z1"), "eu-down");
+}
+
+TEST_F(TenantMoveTest, VerificationMismatchFailsWithTheCatalogAtTheSource) {
+  ProcessResult stopped = cluster().Domicile({"tenant", "move", "m2", "--to", "eu-b"},
+                                             {"DOMICILE_MOVE_CRASH_AT=catching-up"});
+  ASSERT_EQ(stopped.signal, 9) << stopped.Describe();
+  // Somebody writes m2 on the target behind the move's back (after the copy).
+  cluster().Rows("eu-b", "INSERT INTO accounts VALUES ('m2', -5, 0, 'not from the source')");
+  ProcessResult resumed = cluster().Domicile({"tenant", "move", "m2", "--resume"});
+  EXPECT_EQ(resumed.exit_code, 1) << resumed.Describe();
+  EXPECT_NE(resumed.err.find("verification failed: table accounts"), std::string::npos)
+      << resumed.Describe();
+  EXPECT_EQ(cluster().HomeOf("m2"), "eu-a");
+  ProcessResult listed = cluster().Domicile({"tenant", "moves"});
+  EXPECT_NE(listed.out.find("failed"), std::string::npos) << listed.Describe();
+  ProcessResult undone = cluster().Domicile({"tenant", "move", "m2", "--undo"});
+  ASSERT_EQ(undone.exit_code, 0) << undone.Describe();
+  EXPECT_EQ(AccountsOn(cluster(), "eu-b", "m2").size(), 0u);
+  EXPECT_EQ(cluster().Scalar("eu-a", "SELECT count(*) FROM pg_replication_slots"), "0");
+}
+
+TEST_F(TenantMoveTest, InFlightTransactionPastTheBoundAbortsTheCutoverUntilItEnds) {
+  // The move pauses after its first verification; meanwhile a direct client opens a write
+  // of m2 on the source and keeps it open across the first cutover.
+  PgClient direct(cluster().ServerOf("eu-a").Dsn(cluster().DbOf("eu-a")));
+  ProcessResult resumed;
+  std::thread mover([&] {
+    resumed = cluster().Domicile({"tenant", "move", "m2", "--to", "eu-b", "--grace-ms", "0",
+                                  "--inflight-wait-ms", "300"},
+                                 {"DOMICILE_MOVE_PAUSE_AT=verified:1500"});
+  });
+  std::this_thread::sleep_for(std::chrono::milliseconds(700));
+  EXPECT_TRUE(direct.Exec("BEGIN").ok);
+  EXPECT_TRUE(direct.Exec("INSERT INTO accounts VALUES ('m2', 777777, 4242, 'in flight')").ok);
+  std::this_thread::sleep_for(std::chrono::milliseconds(2000));
+  EXPECT_TRUE(direct.Exec("COMMIT").ok);
+  mover.join();
+  ASSERT_EQ(resumed.exit_code, 0) << resumed.Describe();
+  EXPECT_NE(resumed.err.find("cutover aborted"), std::string::npos) << resumed.Describe();
+  EXPECT_EQ(cluster().HomeOf("m2"), "eu-b");
+  // The write that was in flight committed on the source before the fence: it moved too.
+  EXPECT_EQ(cluster().Scalar("eu-b", "SELECT balance FROM accounts WHERE tenant_id = 'm2' AND id = 777777"),
+            "4242");
+  // Move it back for the other tests.
+  ProcessResult back = cluster().Domicile({"tenant", "move", "m2", "--to", "eu-a", "--grace-ms", "0"});
+  ASSERT_EQ(back.exit_code, 0) << back.Describe();
+}
+
+TEST_F(TenantMoveTest, DetachPrintsTheMoveIdAndTheMoveEndsInTheBackground) {
+  ProcessResult started = cluster().Domicile(
+      {"tenant", "move", "m3", "--to", cluster().HomeOf("m3") == "eu-a" ? "eu-b" : "eu-a",
+       "--grace-ms", "0", "--detach"});
+  ASSERT_EQ(started.exit_code, 0) << started.Describe();
+  const std::string id = started.out.substr(0, started.out.find('\n'));
+  ASSERT_FALSE(id.empty());
+  std::string state;
+  for (int i = 0; i < 300 && state.find("\"done\"") == std::string::npos; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    ProcessResult listed = cluster().Domicile({"tenant", "moves", "--json"});
+    const size_t at = listed.out.find("\"id\": \"" + id + "\"");
+    state = at == std::string::npos ? "" : listed.out.substr(at, 600);
+  }
+  EXPECT_NE(state.find("\"done\""), std::string::npos) << state;
 }
 
 // kill -9 at every step boundary and inside copy and catch-up; a resumed run completes and

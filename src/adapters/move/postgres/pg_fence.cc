@@ -1,5 +1,7 @@
 #include "adapters/move/postgres/pg_fence.h"
 
+#include <thread>
+
 namespace domicile::pgmove {
 namespace {
 
@@ -53,8 +55,11 @@ std::string DeleteTenantRowsSql(const std::vector<MoveTable>& tables, const std:
 
 Status InstallFenceChecks(PgLink& link, const std::vector<MoveTable>& tables) {
   // One installer at a time per shard: PurgeTenant may be dropping the checks right now.
-  std::string sql = std::string("BEGIN; SELECT pg_advisory_xact_lock(") + kLockSpace + ", 0);" +
-                    kInstallSql;
+  // CREATE TRIGGER waits for every writer of the table and queues new ones behind it, so it
+  // gives up quickly and tries again rather than stall other tenants behind a long writer.
+  std::string sql = std::string("BEGIN; SET LOCAL lock_timeout = '200ms'; "
+                                "SELECT pg_advisory_xact_lock(") +
+                    kLockSpace + ", 0);" + kInstallSql;
   // Only missing triggers are created: CREATE TRIGGER locks the table against every writer,
   // which a fence raised under hold must not do for tables that already have the check.
   sql += "DO $do$ BEGIN ";
@@ -67,12 +72,14 @@ Status InstallFenceChecks(PgLink& link, const std::vector<MoveTable>& tables) {
   }
   sql += "END $do$;";
   sql += "COMMIT;";
-  Result<Rows> r = link.Exec(sql);
-  if (!r.ok()) {
+  for (int attempt = 0;; ++attempt) {
+    Result<Rows> r = link.Exec(sql);
+    if (r.ok()) return {};
+    const bool busy = link.last_sqlstate() == "55P03";
     (void)link.Exec("ROLLBACK");
-    return r.status();
+    if (!busy || attempt >= 50) return r.status();
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
   }
-  return {};
 }
 
 Status RaiseFence(PgLink& link, const std::vector<MoveTable>& tables, const std::string& tenant,
