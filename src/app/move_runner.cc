@@ -252,9 +252,17 @@ class MoveRunner::Saga {
       DOMICILE_RETURN_IF_ERROR((*reverse)->StartStreamHere());
     }
     if (!move_.requires_freeze) {
-      if (Result<ChangeStream*> stream = Stream(); stream.ok()) {
-        if (Result<uint64_t> lag = (*stream)->Lag(); lag.ok()) Metric("lag_bytes", *lag);
+      // Verification took a while and the tenant kept writing: catch up again until a drain
+      // is quick, so what is left to drain under hold is only the last few milliseconds.
+      Result<ChangeStream*> stream = Stream();
+      if (!stream.ok()) return AbortCutover(stream.status().message());
+      for (int round = 0; round < 20; ++round) {
+        const auto started = std::chrono::steady_clock::now();
+        Result<std::string> position = (*stream)->Drain(std::chrono::seconds(60));
+        if (!position.ok()) return AbortCutover(position.status().message());
+        if (std::chrono::steady_clock::now() - started < r_.options_.pre_hold_drain) break;
       }
+      if (Result<uint64_t> lag = (*stream)->Lag(); lag.ok()) Metric("lag_bytes", *lag);
     }
     const auto hold_started = std::chrono::steady_clock::now();
     DOMICILE_RETURN_IF_ERROR(CommitChange("move " + move_.id + ": hold tenant " + move_.tenant,

@@ -27,6 +27,8 @@ struct MoveRunnerOptions {
   std::chrono::milliseconds drain_bound{2000};
   // Catch-up ends when one drain of the stream takes less than this.
   std::chrono::milliseconds caught_up{250};
+  // Right before the hold, drain until one drain takes less than this.
+  std::chrono::milliseconds pre_hold_drain{25};
   int max_cutover_attempts = 5;
   // Called after every persisted step and copy progress (the CLI prints from it).
   std::function<void(const TenantMove&, std::string_view event)> observer;

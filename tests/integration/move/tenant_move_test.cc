@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <memory>
+#include <nlohmann/json.hpp>
 
 #include "integration/move/move_cluster.h"
 #include "support/pg_client.h"
@@ -180,12 +181,25 @@ TEST_F(TenantMoveTest, InFlightTransactionPastTheBoundAbortsTheCutoverUntilItEnd
   std::thread mover([&] {
     resumed = cluster().Domicile({"tenant", "move", "m2", "--to", "eu-b", "--grace-ms", "0",
                                   "--inflight-wait-ms", "300"},
-                                 {"DOMICILE_MOVE_PAUSE_AT=verified:1500"});
+                                 {"DOMICILE_MOVE_PAUSE_AT=verified:3000"});
   });
-  std::this_thread::sleep_for(std::chrono::milliseconds(700));
+  // Wait until the move is paused right after its verification.
+  for (int i = 0; i < 200; ++i) {
+    ProcessResult listed = cluster().Domicile({"tenant", "moves", "--json"});
+    const auto moves = nlohmann::json::parse(listed.out, nullptr, false);
+    bool paused = false;
+    for (const auto& m : moves.is_array() ? moves : nlohmann::json::array()) {
+      if (m.value("tenant", "") != "m2" || m.value("state", "") != "verifying") continue;
+      paused = !m["tables"].empty();
+      for (const auto& t : m["tables"]) paused = paused && t.value("verified", false);
+    }
+    if (paused) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
   EXPECT_TRUE(direct.Exec("BEGIN").ok);
   EXPECT_TRUE(direct.Exec("INSERT INTO accounts VALUES ('m2', 777777, 4242, 'in flight')").ok);
-  std::this_thread::sleep_for(std::chrono::milliseconds(2000));
+  // Open until well past the pause (3 s) and the first cutover's bound (300 ms).
+  std::this_thread::sleep_for(std::chrono::milliseconds(4500));
   EXPECT_TRUE(direct.Exec("COMMIT").ok);
   mover.join();
   ASSERT_EQ(resumed.exit_code, 0) << resumed.Describe();

@@ -17,7 +17,6 @@ namespace domicile::pgmove {
 namespace {
 
 using Clock = std::chrono::steady_clock;
-using Params = std::vector<std::optional<std::string>>;
 
 // A relation as the stream describes it, matched to one of the move's tables.
 struct StreamRelation {
@@ -45,10 +44,6 @@ struct SourceTransaction {
 
 constexpr const char* kMarkerPrefix = "domicile";
 
-std::optional<std::string> TextOf(const TupleValue& v) {
-  if (v.kind == TupleValue::Kind::kNull) return std::nullopt;
-  return v.data;
-}
 
 class PgChangeStream final : public ChangeStream {
  public:
@@ -276,23 +271,18 @@ class PgChangeStream final : public ChangeStream {
       return {};
     }
     if (!tx.changes.empty()) {
-      Result<Rows> begun = target_.Exec("BEGIN");
-      if (!begun.ok()) return begun.status();
-      for (const RowChange& change : tx.changes) {
-        if (Status s = ApplyChange(change); !s.ok()) {
-          (void)target_.Exec("ROLLBACK");
-          return s;
-        }
-      }
-      Result<Rows> position = target_.Exec(
-          "UPDATE domicile_move_position SET position = $2, updated_at = now() WHERE move_id = $1",
-          {context_.move_id, FormatLsn(tx.end_lsn)});
-      if (!position.ok()) {
+      // The whole source transaction in one round trip: its changes and the new position,
+      // committed together.
+      batch_ = "BEGIN;";
+      for (const RowChange& change : tx.changes) DOMICILE_RETURN_IF_ERROR(ApplyChange(change));
+      batch_ += "UPDATE domicile_move_position SET position = " + QuoteLiteral(FormatLsn(tx.end_lsn)) +
+                ", updated_at = now() WHERE move_id = " + QuoteLiteral(context_.move_id) +
+                "; COMMIT;";
+      Result<Rows> applied = target_.Exec(batch_);
+      if (!applied.ok()) {
         (void)target_.Exec("ROLLBACK");
-        return position.status();
+        return applied.status();
       }
-      Result<Rows> committed = target_.Exec("COMMIT");
-      if (!committed.ok()) return committed.status();
       stored_ = tx.end_lsn;
     }
     processed_ = std::max(processed_, tx.end_lsn);
@@ -306,7 +296,7 @@ class PgChangeStream final : public ChangeStream {
     const std::string table = QualifiedName(rel.table->name);
     switch (change.kind) {
       case RowChange::Kind::kTruncate:
-        return Run("DELETE FROM " + table + " WHERE " + Filter(*rel.table), {});
+        return Run("DELETE FROM " + table + " WHERE " + Filter(*rel.table));
       case RowChange::Kind::kInsert:
         if (!IsOurs(rel, change.new_tuple)) return {};
         return Insert(rel, change.new_tuple);
@@ -326,60 +316,56 @@ class PgChangeStream final : public ChangeStream {
     return {};
   }
 
-  // "k1 = $n AND k2 = $n+1 ..." over the replica identity, appending the values to params.
-  std::string KeyMatch(const StreamRelation& rel, const Tuple& image, Params* params) const {
+  static std::string Literal(const TupleValue& v) {
+    return v.kind == TupleValue::Kind::kNull ? "NULL" : QuoteLiteral(v.data);
+  }
+
+  // "k1 = 'v1' AND k2 = 'v2' ..." over the replica identity, and the tenant filter.
+  std::string KeyMatch(const StreamRelation& rel, const Tuple& image) const {
     std::string where;
     for (size_t i = 0; i < rel.columns.size() && i < image.size(); ++i) {
       if (!rel.key[i]) continue;
       if (!where.empty()) where += " AND ";
-      params->push_back(TextOf(image[i]));
-      where += QuoteIdent(rel.columns[i]) + (rel.full_identity ? " IS NOT DISTINCT FROM $" : " = $") +
-               std::to_string(params->size());
+      where += QuoteIdent(rel.columns[i]) + (rel.full_identity ? " IS NOT DISTINCT FROM " : " = ") +
+               Literal(image[i]);
     }
     return where + " AND " + Filter(*rel.table);
   }
 
   Status Insert(const StreamRelation& rel, const Tuple& row) {
     std::string columns, values;
-    Params params;
     for (size_t i = 0; i < rel.columns.size() && i < row.size(); ++i) {
       if (!columns.empty()) {
         columns += ", ";
         values += ", ";
       }
-      params.push_back(TextOf(row[i]));
       columns += QuoteIdent(rel.columns[i]);
-      values += "$" + std::to_string(params.size());
+      values += Literal(row[i]);
     }
     return Run("INSERT INTO " + QualifiedName(rel.table->name) + " (" + columns + ") VALUES (" +
-                   values + ")",
-               params);
+               values + ")");
   }
 
   Status Update(const StreamRelation& rel, const Tuple& old_image, const Tuple& row) {
     std::string set;
-    Params params;
     for (size_t i = 0; i < rel.columns.size() && i < row.size(); ++i) {
       if (row[i].kind == TupleValue::Kind::kUnchangedToast) continue;  // value not sent
       if (!set.empty()) set += ", ";
-      params.push_back(TextOf(row[i]));
-      set += QuoteIdent(rel.columns[i]) + " = $" + std::to_string(params.size());
+      set += QuoteIdent(rel.columns[i]) + " = " + Literal(row[i]);
     }
     if (set.empty()) return {};
-    const std::string where = KeyMatch(rel, old_image, &params);
-    return Run("UPDATE " + QualifiedName(rel.table->name) + " SET " + set + " WHERE " + where,
-               params);
+    return Run("UPDATE " + QualifiedName(rel.table->name) + " SET " + set + " WHERE " +
+               KeyMatch(rel, old_image));
   }
 
   Status Delete(const StreamRelation& rel, const Tuple& old_image) {
-    Params params;
-    const std::string where = KeyMatch(rel, old_image, &params);
-    return Run("DELETE FROM " + QualifiedName(rel.table->name) + " WHERE " + where, params);
+    return Run("DELETE FROM " + QualifiedName(rel.table->name) + " WHERE " + KeyMatch(rel, old_image));
   }
 
-  Status Run(const std::string& sql, const Params& params) {
-    Result<Rows> r = target_.Exec(sql, params);
-    return r.ok() ? Status() : r.status();
+  // Adds one statement to the transaction being built.
+  Status Run(const std::string& sql) {
+    batch_ += sql + ";";
+    return {};
   }
 
   // Tells the slot what the target has: the source may recycle the log before it.
@@ -401,6 +387,7 @@ class PgChangeStream final : public ChangeStream {
   std::optional<Lsn> stop_before_;
   std::set<std::string> seen_markers_;
   uint64_t marker_seq_ = 0;
+  std::string batch_;  // the SQL of the source transaction being applied
 };
 
 }  // namespace

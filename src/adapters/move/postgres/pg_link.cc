@@ -81,7 +81,7 @@ Result<PgLink> PgLink::Connect(const std::string& conninfo, std::string label) {
       "SET DateStyle = 'ISO, MDY'; SET TimeZone = 'UTC'; SET extra_float_digits = 3; "
       "SET bytea_output = 'hex'; SET IntervalStyle = 'postgres'; "
       "SET client_encoding = 'UTF8'; SET application_name = 'domicile-move'; "
-      "SET client_min_messages = warning");
+      "SET client_min_messages = warning; SET standard_conforming_strings = on");
   if (!set.ok()) return set.status();
   return link;
 }
