@@ -1,6 +1,10 @@
 #include "frontends/cli/mover_factory.h"
 
 #include "adapters/move/postgres/pg_tenant_mover.h"
+#include "adapters/move/postgres/pg_tenant_tables.h"
+#include "adapters/move/sqlite/sqlite_tenant_tables.h"
+#include "app/generic_tenant_mover.h"
+#include "frontends/cli/storage_factory.h"
 
 namespace domicile::cli {
 
@@ -42,8 +46,25 @@ Result<std::unique_ptr<TenantMover>> EngineMoverFactory::Make(const TenantMove& 
     return std::unique_ptr<TenantMover>(
         std::make_unique<pgmove::PostgresTenantMover>(std::move(context)));
   }
-  return InvalidArgument("moves from " + std::string(EngineName(source->engine)) + " to " +
-                         std::string(EngineName(target->engine)) + " shards are not supported yet");
+  // Any other pair: rows through the storage ports, the tenant frozen for the copy.
+  GenericMoveShard sides[2];
+  for (int i = 0; i < 2; ++i) {
+    const Shard& shard = i == 0 ? *source : *target;
+    sides[i].label = pgmove::ShardLabel(shard);
+    Result<std::unique_ptr<ShardStorage>> storage = MakeShardStorage(shard);
+    if (!storage.ok()) return storage.status();
+    sides[i].storage = std::move(*storage);
+    if (shard.engine == Engine::kPostgres) {
+      sides[i].tables =
+          std::make_unique<pgmove::PostgresTenantTables>(shard.address, sides[i].label);
+    } else {
+      sides[i].tables =
+          std::make_unique<sqlitemove::SqliteTenantTables>(shard.address, sides[i].label);
+    }
+  }
+  GenericMoveContext context{reverse ? move.id + "-back" : move.id, move.tenant, tables, rules_};
+  return std::unique_ptr<TenantMover>(std::make_unique<GenericTenantMover>(
+      std::move(sides[0]), std::move(sides[1]), std::move(context)));
 }
 
 }  // namespace domicile::cli
