@@ -12,8 +12,8 @@
 #   PG_BIN=dir         default: /usr/lib/postgresql/15/bin
 #   KEEP_TMP=1         keep the temp dir (server logs, move outputs, pgbench logs)
 #
-# Prints one line per move (rows, MB, copy time and rate, lag before the hold, drain under
-# hold, hold time, total time) and a summary: copy rate against the raw COPY pipe, and the
+# Prints one line per move (rows, MB, copy time and rate from the first row to the last,
+# lag before the hold, drain under hold, hold time, total time) and a summary: copy rate against the raw COPY pipe, and the
 # hold time's median and max. Servers run on 127.0.0.1 and free ports in a temp dir and are
 # stopped by PID on exit, failure or Ctrl-C.
 set -euo pipefail
@@ -196,7 +196,7 @@ for ((m = 1; m <= MOVES; m++)); do
   metric() { sed -n "s/^  metric $1=//p" "$out" | tail -1; }
   rows=$(sed -n 's/.*: copied \([0-9]*\) rows, \([0-9.]*\) MB.*/\1/p' "$out")
   mb=$(sed -n 's/.*: copied \([0-9]*\) rows, \([0-9.]*\) MB.*/\2/p' "$out")
-  copy_ms=$(metric copy_ms); hold=$(metric hold_ms)
+  copy_ms=$(metric copy_rows_ms); hold=$(metric hold_ms)
   rate=$(echo "$rows * 1000 / $copy_ms" | bc)
   COPY_RATES+=("$rate"); HOLDS+=("$hold")
   printf '%-5s %-6s %9s %8s %8.2f %11s %8.1f %10s %9s %8s %8.2f\n' "$m" "$from>$to" "$rows" "$mb" \

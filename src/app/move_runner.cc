@@ -163,6 +163,7 @@ class MoveRunner::Saga {
     }
     Crash("copy");
     const auto copy_started = std::chrono::steady_clock::now();
+    auto rows_started = copy_started;
     DOMICILE_RETURN_IF_ERROR((*mover)->Copy(
         [&](const SnapshotPoint& point) {
           return Persist("copying", [&](TenantMove& m) {
@@ -170,8 +171,9 @@ class MoveRunner::Saga {
           });
         },
         [&](const CopyProgress& p) {
-          if (p.expected_rows && r_.options_.copy_expected) {
-            r_.options_.copy_expected(p.table, p.expected_rows);
+          if (p.expected_rows || (p.rows == 0 && p.bytes == 0)) {
+            rows_started = std::chrono::steady_clock::now();  // the rows start moving now
+            if (r_.options_.copy_expected) r_.options_.copy_expected(p.table, p.expected_rows);
           }
           if (p.rows == 0 && p.bytes == 0) return Status();
           Status s = Persist("progress", [&](TenantMove& m) {
@@ -180,7 +182,8 @@ class MoveRunner::Saga {
           Crash("copying");
           return s;
         }));
-    Metric("copy_ms", MsSince(copy_started));
+    Metric("copy_ms", MsSince(copy_started));       // with the snapshot, slot and counts
+    Metric("copy_rows_ms", MsSince(rows_started));  // the rows only
     Crash("copied");
     return Persist("copied", [&](TenantMove& m) { return FinishCopy(m, UnixNowMs()); });
   }
@@ -504,6 +507,14 @@ Result<TenantMove> MoveRunner::Undo(const std::string& move_id) {
   if (!move.ok()) return move.status();
   Saga saga(*this, std::move(*move));
   const MoveState state = saga.move().state;
+  if (saga.move().requires_freeze &&
+      (state == MoveState::kFlipped || state == MoveState::kCleaningUp)) {
+    // A frozen move has no reverse stream: the target's writes since the flip would be lost.
+    return InvalidArgument("move " + move_id + " copied a frozen tenant between engines; after "
+                           "its flip there is no undo (the target has writes the source "
+                           "never saw): move the tenant back with a new move once this one "
+                           "ends (`domicile tenant moves --resume` after the grace period)");
+  }
   if (state != MoveState::kRollingBack) {
     if (state != MoveState::kFailed && state != MoveState::kFlipped &&
         state != MoveState::kCleaningUp && !IsTerminal(state)) {

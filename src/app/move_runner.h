@@ -34,7 +34,8 @@ struct MoveRunnerOptions {
   std::function<void(const TenantMove&, std::string_view event)> observer;
   // A table's row count in the copy's snapshot, before its rows move (for an ETA).
   std::function<void(const std::string& table, uint64_t rows)> copy_expected;
-  // Measurements as they are taken: "copy_ms" (the whole copy), "lag_bytes" (the stream's
+  // Measurements as they are taken: "copy_ms" (the whole copy step), "copy_rows_ms" (from
+  // the first row to the last), "lag_bytes" (the stream's
   // lag just before the hold), "drain_ms" (draining it under hold), "hold_ms".
   std::function<void(std::string_view metric, int64_t value)> metric;
   // Test hook: called at named points ("copy", "copied", "held", "fenced", "drained",

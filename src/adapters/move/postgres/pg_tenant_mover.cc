@@ -197,22 +197,30 @@ Status PostgresTenantMover::Copy(const SnapshotFn& on_snapshot, const CopyProgre
   }
   for (const MoveTable& t : *tables) {
     const std::string columns = ColumnList(t.columns);
+    // Binary COPY: the planner checked that both sides have the same types, and binary
+    // skips the text output and input functions on both servers.
     Status in = (*target)->CopyInBegin("COPY " + QualifiedName(t.name) + " (" + columns +
-                                       ") FROM STDIN");
+                                       ") FROM STDIN (FORMAT binary)");
     if (!in.ok()) return fail(in);
     CopyProgress pending{t.name, 0, 0};
     auto last_report = std::chrono::steady_clock::now();
+    // The server sends the binary header and trailer as messages of their own: every other
+    // message is one row.
+    uint64_t messages = 0;
+    uint64_t reported = 0;  // rows of this table already passed to `progress`
     Result<uint64_t> copied = (*source)->CopyOut(
         "COPY (SELECT " + columns + " FROM " + QualifiedName(t.name) + " WHERE " +
-            TenantFilter(t, context_.tenant) + ") TO STDOUT",
+            TenantFilter(t, context_.tenant) + ") TO STDOUT (FORMAT binary)",
         [&](std::string_view row) -> Status {
           DOMICILE_RETURN_IF_ERROR((*target)->CopyInPut(row));
+          if (++messages == 1) return {};  // the header
           ++pending.rows;
           pending.bytes += row.size();
           if ((pending.rows & 1023) == 0 &&
               std::chrono::steady_clock::now() - last_report >= kProgressEvery) {
             last_report = std::chrono::steady_clock::now();
             DOMICILE_RETURN_IF_ERROR(progress(pending));
+            reported += pending.rows;
             pending.rows = pending.bytes = 0;
           }
           return {};
@@ -220,6 +228,8 @@ Status PostgresTenantMover::Copy(const SnapshotFn& on_snapshot, const CopyProgre
     if (!copied.ok()) return fail(copied.status());
     Result<uint64_t> landed = (*target)->CopyInEnd();
     if (!landed.ok()) return fail(landed.status());
+    // The trailer was counted as a row above: the target's own count is the exact one.
+    pending.rows = *landed >= reported ? *landed - reported : 0;
     if (Status s = progress(pending); !s.ok()) return fail(s);
   }
   if (Status s = StorePosition(start); !s.ok()) return fail(s);
