@@ -30,6 +30,7 @@ struct MoveCliOptions {
   std::string to;
   std::string id;
   std::string config;
+  std::string relay;  // jurisdiction this process (the copy's relay) runs in
   int64_t grace_ms = 24LL * 3600 * 1000;
   int64_t hold_propagation_ms = 50;
   int64_t inflight_wait_ms = 2000;
@@ -276,7 +277,7 @@ Status RunMove(const MoveCliOptions& opts) {
     if (!*open) return NotFound("tenant " + *tenant + " has no unfinished move");
     move_id = (*open)->id;
   } else {
-    MoveRequest request{*tenant, opts.to, opts.id, opts.grace_ms, opts.create_schema, ""};
+    MoveRequest request{*tenant, opts.to, opts.id, opts.grace_ms, opts.create_schema, opts.relay};
     Result<TenantMove> planned = runner.Plan(request);
     if (!planned.ok()) return planned.status();
     move_id = planned->id;
@@ -380,6 +381,9 @@ void AddMoveCommands(CLI::App& tenant, Action* action) {
                    "bound on the tenant's in-flight transactions at cutover; past it the "
                    "cutover is aborted and retried")
       ->capture_default_str();
+  move->add_option("--relay", opts->relay,
+                   "jurisdiction this process runs in: the rows pass through it, so it must be "
+                   "allowed for the tenant (residency rule R3)");
   move->add_flag("--create-schema", opts->create_schema,
                  "create missing tables on the target like the source");
   move->add_flag("--detach", opts->detach, "print the move id and run in the background");

@@ -130,6 +130,10 @@ TEST_F(TenantMoveTest, RefusesWhatItMustNot) {
   ProcessResult abroad = cluster().Domicile({"tenant", "move", "m2", "--to", "us-1"});
   EXPECT_EQ(abroad.exit_code, 3) << abroad.Describe();
   EXPECT_NE(abroad.err.find("R2"), std::string::npos) << abroad.Describe();
+  // The rows would pass through a process running in the US: R3.
+  ProcessResult relay = cluster().Domicile({"tenant", "move", "m2", "--to", "eu-b", "--relay", "US"});
+  EXPECT_EQ(relay.exit_code, 3) << relay.Describe();
+  EXPECT_NE(relay.err.find("R3"), std::string::npos) << relay.Describe();
   ProcessResult unknown = cluster().Domicile({"tenant", "move", "m2", "--to", "nowhere"});
   EXPECT_EQ(unknown.exit_code, 4) << unknown.Describe();
   ProcessResult missing = cluster().Domicile({"tenant", "move", "m2", "--to", "eu-c"});
