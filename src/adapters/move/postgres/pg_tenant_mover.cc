@@ -88,6 +88,20 @@ Result<std::vector<MoveTable>> PostgresTenantMover::Tables() {
   return tables;
 }
 
+Result<PostgresTenantMover::Session> PostgresTenantMover::Open(bool with_target) {
+  Result<std::vector<MoveTable>> tables = Tables();
+  if (!tables.ok()) return tables.status();
+  Result<PgLink*> source = Source();
+  if (!source.ok()) return source.status();
+  Session session{std::move(*tables), *source, nullptr};
+  if (with_target) {
+    Result<PgLink*> target = Target();
+    if (!target.ok()) return target.status();
+    session.target = *target;
+  }
+  return session;
+}
+
 Result<std::vector<MoveTable>> PostgresTenantMover::PlanTables(bool create_schema) {
   Result<PgLink*> source = Source();
   if (!source.ok()) return source.status();
@@ -120,11 +134,11 @@ Result<std::vector<MoveTable>> PostgresTenantMover::PlanTables(bool create_schem
 }
 
 Status PostgresTenantMover::PrepareSource() {
-  Result<std::vector<MoveTable>> tables = Tables();
-  if (!tables.ok()) return tables.status();
-  Result<PgLink*> source = Source();
-  if (!source.ok()) return source.status();
-  return InstallFenceChecks(**source, *tables);
+  Result<Session> open = Open(/*with_target=*/false);
+  if (!open.ok()) return open.status();
+  const std::vector<MoveTable>& tables = open->tables;
+  PgLink& source = *open->source;
+  return InstallFenceChecks(source, tables);
 }
 
 Status PostgresTenantMover::CleanTarget() {
@@ -155,12 +169,11 @@ Status PostgresTenantMover::CreatePublication(PgLink& source, const std::vector<
 }
 
 Status PostgresTenantMover::Copy(const SnapshotFn& on_snapshot, const CopyProgressFn& progress) {
-  Result<std::vector<MoveTable>> tables = Tables();
-  if (!tables.ok()) return tables.status();
-  Result<PgLink*> source = Source();
-  if (!source.ok()) return source.status();
-  Result<PgLink*> target = Target();
-  if (!target.ok()) return target.status();
+  Result<Session> open = Open(/*with_target=*/true);
+  if (!open.ok()) return open.status();
+  const std::vector<MoveTable>& tables = open->tables;
+  PgLink& source = *open->source;
+  PgLink& target = *open->target;
   auto fail = [&](Status s) {
     source_.reset();  // closing the connections rolls back both sides
     target_.reset();
@@ -172,7 +185,7 @@ Status PostgresTenantMover::Copy(const SnapshotFn& on_snapshot, const CopyProgre
   if (!repl.ok()) return repl.status();
   DOMICILE_RETURN_IF_ERROR(repl->DropSlot(names_.slot));
   // The publication must exist before the slot: pgoutput reads it as of each change.
-  if (Status s = CreatePublication(**source, *tables); !s.ok()) return fail(s);
+  if (Status s = CreatePublication(source, tables); !s.ok()) return fail(s);
   Result<CreatedSlot> slot = repl->CreateSlot(names_.slot, /*temporary=*/false,
                                               /*export_snapshot=*/true);
   if (!slot.ok()) return fail(slot.status());
@@ -180,26 +193,26 @@ Status PostgresTenantMover::Copy(const SnapshotFn& on_snapshot, const CopyProgre
   if (Status s = on_snapshot({slot->snapshot_name, names_.slot, start}); !s.ok()) return fail(s);
 
   // The snapshot lives as long as `repl` stays idle: read it before anything else.
-  Result<Rows> began = (*source)->Exec(
+  Result<Rows> began = source.Exec(
       "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY; SET TRANSACTION SNAPSHOT " +
       QuoteLiteral(slot->snapshot_name));
   if (!began.ok()) return fail(began.status());
-  Result<Rows> target_began = (*target)->Exec(
-      std::string(kPositionTableSql) + "; BEGIN; " + DeleteTenantRowsSql(*tables, context_.tenant));
+  Result<Rows> target_began = target.Exec(
+      std::string(kPositionTableSql) + "; BEGIN; " + DeleteTenantRowsSql(tables, context_.tenant));
   if (!target_began.ok()) return fail(target_began.status());
 
   // The counts in the snapshot, for the progress bar's ETA (an index-only scan each).
-  for (const MoveTable& t : *tables) {
-    Result<Rows> counted = (*source)->Exec("SELECT count(*) FROM " + QualifiedName(t.name) +
+  for (const MoveTable& t : tables) {
+    Result<Rows> counted = source.Exec("SELECT count(*) FROM " + QualifiedName(t.name) +
                                            " WHERE " + TenantFilter(t, context_.tenant));
     if (!counted.ok()) return fail(counted.status());
     if (Status s = progress({t.name, 0, 0, std::stoull(counted->At(0, 0))}); !s.ok()) return fail(s);
   }
-  for (const MoveTable& t : *tables) {
+  for (const MoveTable& t : tables) {
     const std::string columns = ColumnList(t.columns);
     // Binary COPY: the planner checked that both sides have the same types, and binary
     // skips the text output and input functions on both servers.
-    Status in = (*target)->CopyInBegin("COPY " + QualifiedName(t.name) + " (" + columns +
+    Status in = target.CopyInBegin("COPY " + QualifiedName(t.name) + " (" + columns +
                                        ") FROM STDIN (FORMAT binary)");
     if (!in.ok()) return fail(in);
     CopyProgress pending{t.name, 0, 0};
@@ -208,11 +221,11 @@ Status PostgresTenantMover::Copy(const SnapshotFn& on_snapshot, const CopyProgre
     // message is one row.
     uint64_t messages = 0;
     uint64_t reported = 0;  // rows of this table already passed to `progress`
-    Result<uint64_t> copied = (*source)->CopyOut(
+    Result<uint64_t> copied = source.CopyOut(
         "COPY (SELECT " + columns + " FROM " + QualifiedName(t.name) + " WHERE " +
             TenantFilter(t, context_.tenant) + ") TO STDOUT (FORMAT binary)",
         [&](std::string_view row) -> Status {
-          DOMICILE_RETURN_IF_ERROR((*target)->CopyInPut(row));
+          DOMICILE_RETURN_IF_ERROR(target.CopyInPut(row));
           if (++messages == 1) return {};  // the header
           ++pending.rows;
           pending.bytes += row.size();
@@ -226,16 +239,16 @@ Status PostgresTenantMover::Copy(const SnapshotFn& on_snapshot, const CopyProgre
           return {};
         });
     if (!copied.ok()) return fail(copied.status());
-    Result<uint64_t> landed = (*target)->CopyInEnd();
+    Result<uint64_t> landed = target.CopyInEnd();
     if (!landed.ok()) return fail(landed.status());
     // The trailer was counted as a row above: the target's own count is the exact one.
     pending.rows = *landed >= reported ? *landed - reported : 0;
     if (Status s = progress(pending); !s.ok()) return fail(s);
   }
   if (Status s = StorePosition(start); !s.ok()) return fail(s);
-  Result<Rows> committed = (*target)->Exec("COMMIT");
+  Result<Rows> committed = target.Exec("COMMIT");
   if (!committed.ok()) return fail(committed.status());
-  (void)(*source)->Exec("COMMIT");
+  (void)source.Exec("COMMIT");
   return {};
 }
 
@@ -251,13 +264,13 @@ Status PostgresTenantMover::StorePosition(const std::string& position) {
 }
 
 Status PostgresTenantMover::StartStreamHere() {
-  Result<std::vector<MoveTable>> tables = Tables();
-  if (!tables.ok()) return tables.status();
-  Result<PgLink*> source = Source();
-  if (!source.ok()) return source.status();
+  Result<Session> open = Open(/*with_target=*/false);
+  if (!open.ok()) return open.status();
+  const std::vector<MoveTable>& tables = open->tables;
+  PgLink& source = *open->source;
   // A slot made earlier stays: its creation waits for every running transaction, which must
   // not happen under hold. Only its start moves to now; transactions before are skipped.
-  Result<Rows> existing = (*source)->Exec(
+  Result<Rows> existing = source.Exec(
       "SELECT pg_current_wal_lsn()::text, EXISTS (SELECT 1 FROM pg_replication_slots "
       "WHERE slot_name = $1)::text",
       {names_.slot});
@@ -266,7 +279,7 @@ Status PostgresTenantMover::StartStreamHere() {
   Result<ReplicationConnection> repl =
       ReplicationConnection::Open(context_.source.address, ShardLabel(context_.source));
   if (!repl.ok()) return repl.status();
-  DOMICILE_RETURN_IF_ERROR(CreatePublication(**source, *tables));
+  DOMICILE_RETURN_IF_ERROR(CreatePublication(source, tables));
   Result<CreatedSlot> slot = repl->CreateSlot(names_.slot, /*temporary=*/false,
                                               /*export_snapshot=*/false);
   if (!slot.ok()) return slot.status();
@@ -281,19 +294,18 @@ Result<std::unique_ptr<ChangeStream>> PostgresTenantMover::OpenStream() {
 
 Result<std::vector<TableCheck>> PostgresTenantMover::VerifyFrozen(
     const std::vector<std::string>& names) {
-  Result<std::vector<MoveTable>> tables = Tables();
-  if (!tables.ok()) return tables.status();
-  Result<PgLink*> source = Source();
-  if (!source.ok()) return source.status();
-  Result<PgLink*> target = Target();
-  if (!target.ok()) return target.status();
+  Result<Session> open = Open(/*with_target=*/true);
+  if (!open.ok()) return open.status();
+  const std::vector<MoveTable>& tables = open->tables;
+  PgLink& source = *open->source;
+  PgLink& target = *open->target;
   std::vector<TableCheck> out;
-  for (const MoveTable& t : *tables) {
+  for (const MoveTable& t : tables) {
     if (std::find(names.begin(), names.end(), t.name) == names.end()) continue;
     const std::string sql = ChecksumSql(t) + TenantFilter(t, context_.tenant);
-    Result<Rows> s = (*source)->Exec(sql);
+    Result<Rows> s = source.Exec(sql);
     if (!s.ok()) return s.status();
-    Result<Rows> d = (*target)->Exec(sql);
+    Result<Rows> d = target.Exec(sql);
     if (!d.ok()) return d.status();
     out.push_back({t.name, std::stoull(s->At(0, 0)), s->At(0, 1), std::stoull(d->At(0, 0)),
                    d->At(0, 1)});
@@ -302,11 +314,11 @@ Result<std::vector<TableCheck>> PostgresTenantMover::VerifyFrozen(
 }
 
 Status PostgresTenantMover::FenceSource(uint64_t epoch, std::chrono::milliseconds wait) {
-  Result<std::vector<MoveTable>> tables = Tables();
-  if (!tables.ok()) return tables.status();
-  Result<PgLink*> source = Source();
-  if (!source.ok()) return source.status();
-  return RaiseFence(**source, *tables, context_.tenant, epoch, context_.move_id, wait);
+  Result<Session> open = Open(/*with_target=*/false);
+  if (!open.ok()) return open.status();
+  const std::vector<MoveTable>& tables = open->tables;
+  PgLink& source = *open->source;
+  return RaiseFence(source, tables, context_.tenant, epoch, context_.move_id, wait);
 }
 
 Status PostgresTenantMover::UnfenceSource() {
@@ -334,11 +346,11 @@ Status PostgresTenantMover::DropStream() {
 }
 
 Status PostgresTenantMover::PurgeSource() {
-  Result<std::vector<MoveTable>> tables = Tables();
-  if (!tables.ok()) return tables.status();
-  Result<PgLink*> source = Source();
-  if (!source.ok()) return source.status();
-  return PurgeTenant(**source, *tables, context_.tenant);
+  Result<Session> open = Open(/*with_target=*/false);
+  if (!open.ok()) return open.status();
+  const std::vector<MoveTable>& tables = open->tables;
+  PgLink& source = *open->source;
+  return PurgeTenant(source, tables, context_.tenant);
 }
 
 }  // namespace domicile::pgmove

@@ -55,6 +55,13 @@ class PostgresTenantMover final : public TenantMover {
   Result<PgLink*> Target();
   // The record's tables as the source has them now.
   Result<std::vector<MoveTable>> Tables();
+  // The tables and the source's connection (and the target's), opened on first use.
+  struct Session {
+    std::vector<MoveTable> tables;
+    PgLink* source = nullptr;
+    PgLink* target = nullptr;
+  };
+  Result<Session> Open(bool with_target);
   Status CreatePublication(PgLink& source, const std::vector<MoveTable>& tables);
   Status StorePosition(const std::string& position);
 
