@@ -158,6 +158,20 @@ TEST_F(TenantMoveTest, RefusesWhatItMustNot) {
   EXPECT_EQ(cluster().HomeOf("z1"), "eu-down");
 }
 
+TEST_F(TenantMoveTest, CreateSchemaMakesTheMissingTablesOnTheTarget) {
+  // eu-c has accounts but no events table: refused without --create-schema (see above; this
+  // test runs after that one when the whole suite shares one cluster).
+  const std::string from = cluster().HomeOf("m3");
+  ProcessResult moved = cluster().Domicile(
+      {"tenant", "move", "m3", "--to", "eu-c", "--create-schema", "--grace-ms", "0"});
+  ASSERT_EQ(moved.exit_code, 0) << moved.Describe();
+  EXPECT_EQ(cluster().HomeOf("m3"), "eu-c");
+  EXPECT_NE(cluster().Scalar("eu-c", "SELECT count(*) FROM events WHERE tenant_id = 'm3'"), "0");
+  EXPECT_EQ(cluster().Scalar(from, "SELECT count(*) FROM events WHERE tenant_id = 'm3'"), "0");
+  ProcessResult back = cluster().Domicile({"tenant", "move", "m3", "--to", from, "--grace-ms", "0"});
+  ASSERT_EQ(back.exit_code, 0) << back.Describe();
+}
+
 TEST_F(TenantMoveTest, VerificationMismatchFailsWithTheCatalogAtTheSource) {
   ProcessResult stopped = cluster().Domicile({"tenant", "move", "m2", "--to", "eu-b"},
                                              {"DOMICILE_MOVE_CRASH_AT=catching-up"});
