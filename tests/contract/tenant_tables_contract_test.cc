@@ -74,7 +74,7 @@ class PostgresTablesBackend {
   }
   static constexpr const char* kMachinerySql =
       "SELECT (SELECT count(*) FROM pg_trigger WHERE tgname = 'domicile_fence') + "
-      "(SELECT count(*) FROM domicile_fence)";
+      "(SELECT count(*) FROM domicile_fence WHERE fenced)";
   static constexpr const char* kNativeType = "character varying(20)";
   static std::string OtherType(ColumnType kind) { return sqlitemove::SqliteTypeFor(kind); }
 

@@ -13,12 +13,14 @@ CREATE TABLE IF NOT EXISTS domicile_fence (
   tenant text PRIMARY KEY,
   epoch bigint NOT NULL,
   move_id text NOT NULL,
-  fenced_at timestamptz NOT NULL DEFAULT now());
+  fenced_at timestamptz NOT NULL DEFAULT now(),
+  fenced boolean NOT NULL DEFAULT true);
 CREATE OR REPLACE FUNCTION domicile_fence_check() RETURNS trigger LANGUAGE plpgsql AS $fn$
 DECLARE
   keys text[] := ARRAY[]::text[];
   k text;
   e bigint;
+  is_fenced boolean;
 BEGIN
   IF current_setting('domicile.fence_bypass', true) = 'on' THEN
     IF TG_OP = 'DELETE' THEN RETURN OLD; END IF;
@@ -29,8 +31,15 @@ BEGIN
   FOREACH k IN ARRAY keys LOOP
     CONTINUE WHEN k IS NULL;
     PERFORM pg_advisory_xact_lock_shared(1685024105, hashtext(k));
-    SELECT f.epoch INTO e FROM domicile_fence f WHERE f.tenant = k;
-    IF FOUND THEN
+    IF current_setting('transaction_isolation') = 'read committed' THEN
+      SELECT f.epoch, f.fenced INTO e, is_fenced FROM domicile_fence f WHERE f.tenant = k;
+    ELSE
+      -- A snapshot older than the fence would not see it; the fence row exists from before
+      -- the move (unfenced) and raising the fence updates it, so locking it here fails with
+      -- a serialization error (40001) for such a transaction instead of letting it write.
+      SELECT f.epoch, f.fenced INTO e, is_fenced FROM domicile_fence f WHERE f.tenant = k FOR SHARE;
+    END IF;
+    IF FOUND AND is_fenced THEN
       RAISE EXCEPTION 'tenant % is fenced on this shard: it moved to another shard (epoch %)', k, e
         USING ERRCODE = '55000',
               HINT = 'connect through domicile, which routes the tenant to its new shard';
@@ -85,18 +94,29 @@ Status InstallFenceChecks(PgLink& link, const std::vector<MoveTable>& tables) {
 Status RaiseFence(PgLink& link, const std::vector<MoveTable>& tables, const std::string& tenant,
                   uint64_t epoch, const std::string& move_id, std::chrono::milliseconds wait) {
   DOMICILE_RETURN_IF_ERROR(InstallFenceChecks(link, tables));
+  // An update of the row PrepareFence made (see domicile_fence_check), bounded like the wait:
+  // a REPEATABLE READ writer of the tenant holds a share lock on the row until it ends.
+  const std::string bound = std::to_string(std::max<int64_t>(wait.count(), 1));
   Result<Rows> raised = link.Exec(
-      "INSERT INTO domicile_fence (tenant, epoch, move_id) VALUES ($1, $2, $3) "
-      "ON CONFLICT (tenant) DO UPDATE SET epoch = EXCLUDED.epoch, move_id = EXCLUDED.move_id, "
-      "fenced_at = now()",
-      {tenant, std::to_string(epoch), move_id});
-  if (!raised.ok()) return raised.status();
+      "BEGIN; SET LOCAL lock_timeout = '" + bound + "ms'; "
+      "INSERT INTO domicile_fence (tenant, epoch, move_id, fenced) VALUES (" +
+      QuoteLiteral(tenant) + ", " + std::to_string(epoch) + ", " + QuoteLiteral(move_id) +
+      ", true) ON CONFLICT (tenant) DO UPDATE SET epoch = EXCLUDED.epoch, "
+      "move_id = EXCLUDED.move_id, fenced = true, fenced_at = now(); COMMIT;");
+  if (!raised.ok()) {
+    const bool timed_out = link.last_sqlstate() == "55P03";
+    (void)link.Exec("ROLLBACK");
+    if (timed_out) {
+      return Unavailable(link.label() + ": tenant " + tenant +
+                         " still had transactions in flight after " + bound + " ms");
+    }
+    return raised.status();
+  }
   // Writers that passed the check before the fence row committed hold the shared lock until
   // they end; new writers queue behind this exclusive request and then see the fence row.
   Result<Rows> waited = link.Exec(
-      "BEGIN; SET LOCAL lock_timeout = '" + std::to_string(std::max<int64_t>(wait.count(), 1)) +
-      "ms'; SELECT pg_advisory_xact_lock(" + kLockSpace + ", hashtext(" + QuoteLiteral(tenant) +
-      ")); COMMIT;");
+      "BEGIN; SET LOCAL lock_timeout = '" + bound + "ms'; SELECT pg_advisory_xact_lock(" +
+      kLockSpace + ", hashtext(" + QuoteLiteral(tenant) + ")); COMMIT;");
   if (waited.ok()) return {};
   const bool timed_out = link.last_sqlstate() == "55P03";
   (void)link.Exec("ROLLBACK");
@@ -108,9 +128,18 @@ Status RaiseFence(PgLink& link, const std::vector<MoveTable>& tables, const std:
   return waited.status();
 }
 
-Status LowerFence(PgLink& link, const std::string& tenant, const std::string& move_id) {
+Status PrepareFence(PgLink& link, const std::string& tenant, const std::string& move_id) {
   Result<Rows> r = link.Exec(
-      "DELETE FROM domicile_fence WHERE tenant = $1 AND move_id = $2",
+      "INSERT INTO domicile_fence (tenant, epoch, move_id, fenced) VALUES ($1, 0, $2, false) "
+      "ON CONFLICT (tenant) DO NOTHING",
+      {tenant, move_id});
+  return r.ok() ? Status() : r.status();
+}
+
+Status LowerFence(PgLink& link, const std::string& tenant, const std::string& move_id) {
+  // The row stays (unfenced): a later fence must update it, not insert it (see the check).
+  Result<Rows> r = link.Exec(
+      "UPDATE domicile_fence SET fenced = false WHERE tenant = $1 AND move_id = $2",
       {tenant, move_id});
   if (!r.ok() && link.last_sqlstate() == "42P01") return {};  // never installed
   return r.ok() ? Status() : r.status();
@@ -120,7 +149,8 @@ Status PurgeTenant(PgLink& link, const std::vector<MoveTable>& tables, const std
   std::string sql = "BEGIN; " + DeleteTenantRowsSql(tables, tenant);
   sql += " SELECT pg_advisory_xact_lock(" + std::string(kLockSpace) + ", 0);";
   sql += " CREATE TABLE IF NOT EXISTS domicile_fence (tenant text PRIMARY KEY, epoch bigint NOT "
-         "NULL, move_id text NOT NULL, fenced_at timestamptz NOT NULL DEFAULT now());";
+         "NULL, move_id text NOT NULL, fenced_at timestamptz NOT NULL DEFAULT now(), "
+         "fenced boolean NOT NULL DEFAULT true);";
   sql += " DELETE FROM domicile_fence WHERE tenant = " + QuoteLiteral(tenant) + ";";
   // The checks cost every write on these tables something: drop them with the last fence.
   sql += " DO $do$ BEGIN IF NOT EXISTS (SELECT 1 FROM domicile_fence) THEN";

@@ -28,7 +28,11 @@ Status InstallFenceChecks(PgLink& link, const std::vector<MoveTable>& tables);
 Status RaiseFence(PgLink& link, const std::vector<MoveTable>& tables, const std::string& tenant,
                   uint64_t epoch, const std::string& move_id, std::chrono::milliseconds wait);
 
-// Removes the tenant's fence row if this move wrote it.
+// Writes the tenant's fence row unfenced, before anything is copied: raising the fence is
+// then an update of it, which a REPEATABLE READ transaction older than the fence cannot miss.
+Status PrepareFence(PgLink& link, const std::string& tenant, const std::string& move_id);
+
+// Lowers the tenant's fence if this move raised it (the row stays, unfenced).
 Status LowerFence(PgLink& link, const std::string& tenant, const std::string& move_id);
 
 // Deletes the tenant's rows (bypassing the fence) and its fence row in one transaction, then

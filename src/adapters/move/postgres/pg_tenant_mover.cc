@@ -138,7 +138,8 @@ Status PostgresTenantMover::PrepareSource() {
   if (!open.ok()) return open.status();
   const std::vector<MoveTable>& tables = open->tables;
   PgLink& source = *open->source;
-  return InstallFenceChecks(source, tables);
+  DOMICILE_RETURN_IF_ERROR(InstallFenceChecks(source, tables));
+  return PrepareFence(source, context_.tenant, context_.move_id);
 }
 
 Status PostgresTenantMover::CleanTarget() {
