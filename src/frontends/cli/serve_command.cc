@@ -46,7 +46,7 @@ Status RunServe(const std::string& data_dir, ServeConfig config,
   // results back to sessions running there.
   pgwire::EmbeddedExecutor embedded([](const Shard& shard) { return MakeShardStorage(shard); },
                                     pgwire::EmbeddedSettings{config.embedded_threads});
-  pgwire::asio::io_context io;
+  pgwire::asio::io_context io(1);  // run by this thread only (see PgwireServer)
   pgwire::ServerPools pools(io, config.router.pool);
   pgwire::RouterContext ctx{io, resolver, analyzer, pools, config.router, {}, {}};
   ctx.embedded = &embedded;

@@ -287,7 +287,7 @@ awaitable<void> ClientSession::Run() {
   ErrorCode ec;
   socket_.set_option(tcp::no_delay(true), ec);
   {
-    asio::steady_timer deadline(co_await asio::this_coro::executor);  // this session's strand
+    asio::steady_timer deadline(co_await asio::this_coro::executor);  // this session's thread
     deadline.expires_after(ctx_.settings.startup_timeout);
     deadline.async_wait([this](const ErrorCode& e) {
       if (e) return;  // cancelled: startup finished in time

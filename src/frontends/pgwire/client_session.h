@@ -21,8 +21,8 @@
 
 namespace domicile::pgwire {
 
-// Runs on one strand: Run and everything it calls execute one at a time, so the session's
-// state needs no locks. The session owns its server connection while attached.
+// Runs on one thread, its io_context's: Run and everything it calls execute one at a time, so
+// the session's state needs no locks. The session owns its server connection while attached.
 class ClientSession : public std::enable_shared_from_this<ClientSession> {
  public:
   ClientSession(RouterContext& ctx, tcp::socket socket);

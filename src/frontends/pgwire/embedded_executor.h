@@ -30,7 +30,7 @@ struct EmbeddedSettings {
 };
 
 // Shared by every client session of one server. Thread-safe. Work runs on a private thread
-// pool; Offload resumes the awaiting coroutine on its own executor (the session's strand).
+// pool; Offload resumes the awaiting coroutine on its own executor (the session's thread).
 // Shutdown (or the destructor) waits for running work; destroy the executor only after the
 // io_context it posts back to has stopped running, and call Shutdown before that io_context
 // is destroyed.
@@ -71,7 +71,7 @@ class EmbeddedExecutor {
 
 // One client session's view of the embedded shards: its leased SQLite session (held for a
 // transaction, pinned state or an unsynced batch) and its portals. Owned by the session and
-// used from its strand only; the session awaits every call before making the next.
+// used from its thread only; the session awaits every call before making the next.
 class EmbeddedClient {
  public:
   explicit EmbeddedClient(EmbeddedExecutor& executor) : executor_(executor) {}

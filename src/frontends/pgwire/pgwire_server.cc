@@ -12,11 +12,28 @@ namespace {
 // shared_ptr may be gone before the first line of Run executes.
 awaitable<void> RunSession(std::shared_ptr<ClientSession> session) { co_await session->Run(); }
 
+void ReportSessionException(std::exception_ptr e) {
+  if (!e) return;
+  try {
+    std::rethrow_exception(e);
+  } catch (const std::exception& ex) {
+    std::fprintf(stderr, "domicile: session ended by an exception: %s\n", ex.what());
+  }
+}
+
 }  // namespace
 
-PgwireServer::PgwireServer(asio::io_context& io, RouterContext& ctx) : io_(io), ctx_(ctx) {}
+PgwireServer::PgwireServer(asio::io_context& io, RouterContext& ctx) : io_(io), ctx_(ctx) {
+  contexts_.push_back(&io_);
+}
 
-PgwireServer::~PgwireServer() { Stop(); }
+PgwireServer::~PgwireServer() {
+  Stop();
+  // Sessions still suspended on the extra threads' io_contexts are destroyed with them here,
+  // while the pools they give their server connections back to still exist.
+  work_.clear();
+  more_.clear();
+}
 
 Status PgwireServer::Listen(const std::string& host, uint16_t port) {
   ErrorCode ec;
@@ -37,31 +54,36 @@ Status PgwireServer::Listen(const std::string& host, uint16_t port) {
   return Status::Ok();
 }
 
+asio::io_context& PgwireServer::NextContext() {
+  asio::io_context& next = *contexts_[next_context_];
+  next_context_ = (next_context_ + 1) % contexts_.size();
+  return next;
+}
+
 awaitable<void> PgwireServer::AcceptLoop() {
   while (acceptor_ && acceptor_->is_open()) {
     ErrorCode ec;
-    tcp::socket socket = co_await acceptor_->async_accept(Await(ec));
+    asio::io_context& home = NextContext();
+    // The socket is made on the session's own io_context, so its I/O never crosses threads.
+    tcp::socket socket = co_await acceptor_->async_accept(home, Await(ec));
     if (ec) {
       if (ec == asio::error::operation_aborted) break;
       continue;  // EMFILE and friends: the client is refused, the server goes on
     }
     auto session = std::make_shared<ClientSession>(ctx_, std::move(socket));
-    asio::co_spawn(asio::make_strand(io_), RunSession(std::move(session)), [](std::exception_ptr e) {
-      if (!e) return;
-      try {
-        std::rethrow_exception(e);
-      } catch (const std::exception& ex) {
-        std::fprintf(stderr, "domicile: session ended by an exception: %s\n", ex.what());
-      }
-    });
+    asio::co_spawn(home, RunSession(std::move(session)), ReportSessionException);
   }
 }
 
 void PgwireServer::Run(int threads) {
-  work_ = std::make_unique<asio::executor_work_guard<asio::io_context::executor_type>>(
-      io_.get_executor());
+  for (int i = 1; i < threads; ++i) {
+    // Concurrency hint 1: only its own thread runs it, so Asio skips waking other threads.
+    more_.push_back(std::make_unique<asio::io_context>(1));
+    contexts_.push_back(more_.back().get());
+  }
+  for (auto* context : contexts_) work_.push_back(asio::make_work_guard(*context));
   std::vector<std::thread> pool;
-  for (int i = 1; i < threads; ++i) pool.emplace_back([this] { io_.run(); });
+  for (auto& context : more_) pool.emplace_back([c = context.get()] { c->run(); });
   io_.run();
   for (auto& t : pool) t.join();
 }
@@ -73,8 +95,7 @@ void PgwireServer::Stop() {
       if (acceptor_) acceptor_->close(ec);
     });
   }
-  work_.reset();
-  io_.stop();
+  for (auto* context : contexts_) context->stop();
 }
 
 }  // namespace domicile::pgwire

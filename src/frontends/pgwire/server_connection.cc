@@ -2,6 +2,8 @@
 
 #include <openssl/evp.h>
 
+#include <unistd.h>
+
 #include <atomic>
 
 #include "frontends/pgwire/backend_parsers.h"
@@ -61,10 +63,15 @@ awaitable<Status> Dial(tcp::socket& socket, const ServerEndpoint& endpoint) {
   co_return Status::Ok();
 }
 
+const asio::execution_context* ContextOf(const asio::any_io_executor& executor) {
+  return &asio::query(executor, asio::execution::context);
+}
+
 }  // namespace
 
 ServerConnection::ServerConnection(asio::any_io_executor executor)
     : socket_(executor),
+      home_(ContextOf(executor)),
       id_(next_connection_id.fetch_add(1)),
       created_at_(std::chrono::steady_clock::now()),
       last_used_(created_at_) {}
@@ -82,6 +89,28 @@ void ServerConnection::Close() {
     socket_.close(ec);
   }
   broken_ = true;
+}
+
+void ServerConnection::MoveTo(const asio::any_io_executor& executor) {
+  if (ContextOf(executor) != home_) Reregister(executor);
+}
+
+void ServerConnection::Reregister(const asio::any_io_executor& executor) {
+  const asio::execution_context* target = ContextOf(executor);
+  if (!socket_.is_open()) return;
+  ErrorCode ec;
+  auto protocol = socket_.local_endpoint(ec).protocol();
+  if (!ec) {
+    auto fd = socket_.release(ec);
+    if (!ec) {
+      tcp::socket moved(executor);
+      moved.assign(protocol, fd, ec);
+      if (ec) ::close(fd);
+      socket_ = std::move(moved);
+    }
+  }
+  home_ = target;
+  if (ec) broken_ = true;
 }
 
 void ServerConnection::NoteParameter(std::string_view name, std::string_view value) {

@@ -35,6 +35,13 @@ class ServerConnection {
   // True when a whole message is already buffered (ReadFrame will not wait).
   bool HasBufferedData() const { return reader_.buffered() > 0; }
 
+  // The io_context whose thread the socket's readiness wakes.
+  const asio::execution_context* home() const { return home_; }
+  // Moves the socket to `executor`'s io_context (nothing may be pending on it), so a session
+  // on another thread that now owns the connection is woken on its own thread. A failure
+  // marks the connection broken.
+  void MoveTo(const asio::any_io_executor& executor);
+
   void Close();
   bool broken() const { return broken_; }
   void MarkBroken() { broken_ = true; }
@@ -60,8 +67,11 @@ class ServerConnection {
 
  private:
   awaitable<Status> Authenticate();
+  // Gives the socket a fresh epoll registration on `executor`'s io_context.
+  void Reregister(const asio::any_io_executor& executor);
 
   tcp::socket socket_;
+  const asio::execution_context* home_;
   BackendFrameReader reader_;
   ServerEndpoint endpoint_;
   std::string shard_id_;

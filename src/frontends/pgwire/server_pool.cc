@@ -76,10 +76,12 @@ void ServerPools::RecordFailure(Pool& pool) {
 
 awaitable<Result<std::unique_ptr<ServerConnection>>> ServerPools::Acquire(const Shard& shard) {
   auto executor = co_await asio::this_coro::executor;
+  const asio::execution_context* home = &asio::query(executor, asio::execution::context);
   auto deadline = Clock::now() + settings_.acquire_timeout;
   while (true) {
     std::shared_ptr<Waiter> waiter;
     ServerEndpoint endpoint;
+    bool moved_broken = false;
     {
       std::unique_lock<std::mutex> lock(mu_);
       Pool& pool = PoolFor(shard);
@@ -89,10 +91,24 @@ awaitable<Result<std::unique_ptr<ServerConnection>>> ServerPools::Acquire(const 
         co_return Unavailable("shard " + shard.id + " is unavailable: " + pool.last_error);
       }
       while (!pool.idle.empty()) {
-        auto conn = std::move(pool.idle.back());
-        pool.idle.pop_back();
+        // The most recently used connection whose socket this thread already polls, else
+        // the most recently used of any thread (moved to this one below).
+        size_t pick = pool.idle.size() - 1;
+        for (size_t i = pool.idle.size(); i-- > 0;) {
+          if (pool.idle[i]->home() == home) {
+            pick = i;
+            break;
+          }
+        }
+        auto conn = std::move(pool.idle[pick]);
+        pool.idle.erase(pool.idle.begin() + static_cast<long>(pick));
         if (!conn->broken() && now - conn->created_at() < settings_.server_lifetime) {
-          co_return conn;
+          lock.unlock();
+          conn->MoveTo(executor);
+          if (!conn->broken()) co_return conn;
+          Release(std::move(conn), false);
+          moved_broken = true;
+          break;
         }
         --pool.total;
         --total_;
@@ -100,6 +116,7 @@ awaitable<Result<std::unique_ptr<ServerConnection>>> ServerPools::Acquire(const 
         conn.reset();  // closes outside the lock
         lock.lock();
       }
+      if (moved_broken) continue;
       if (pool.total < settings_.max_size && total_ < settings_.global_max) {
         ++pool.total;
         ++total_;
@@ -141,8 +158,13 @@ awaitable<Result<std::unique_ptr<ServerConnection>>> ServerPools::Acquire(const 
     }
     ErrorCode ec;
     co_await waiter->timer.async_wait(Await(ec));
-    std::lock_guard<std::mutex> lock(mu_);
-    if (waiter->conn) co_return std::move(waiter->conn);
+    std::unique_lock<std::mutex> lock(mu_);
+    if (waiter->conn) {
+      auto conn = std::move(waiter->conn);
+      lock.unlock();
+      conn->MoveTo(executor);
+      co_return conn;
+    }
     Pool& pool = PoolFor(shard);
     pool.waiters.erase(std::remove(pool.waiters.begin(), pool.waiters.end(), waiter),
                        pool.waiters.end());
