@@ -1,6 +1,7 @@
 // The one place that includes Boost.Asio, with the aliases the pgwire front end uses.
 #pragma once
 
+#include <string_view>
 #include <utility>  // before Asio: Boost 1.74 needs std::exchange declared (DEPENDENCIES.md)
 
 #include <boost/asio.hpp>
@@ -27,6 +28,21 @@ awaitable<ErrorCode> ReceiveInto(tcp::socket& socket, Decoder& decoder) {
   ErrorCode ec;
   size_t n = co_await socket.async_read_some(asio::buffer(at, kReadChunk), Await(ec));
   decoder.Commit(n);
+  co_return ec;
+}
+
+// Writes all of `bytes`: straight away when the socket's send buffer takes them (nearly
+// always), which posts no completion, so the thread does not go round the scheduler and
+// epoll again before it carries on; whatever the buffer did not take is sent asynchronously.
+// Puts the socket in non-blocking mode. Returns the write's error, if any.
+inline awaitable<ErrorCode> SendAll(tcp::socket& socket, std::string_view bytes) {
+  ErrorCode ec;
+  if (!socket.non_blocking()) socket.non_blocking(true, ec);
+  size_t n = ec ? 0 : socket.write_some(asio::buffer(bytes.data(), bytes.size()), ec);
+  if (ec == asio::error::would_block || ec == asio::error::try_again) ec = {};
+  if (ec || n == bytes.size()) co_return ec;
+  bytes.remove_prefix(n);
+  co_await asio::async_write(socket, asio::buffer(bytes.data(), bytes.size()), Await(ec));
   co_return ec;
 }
 

@@ -64,8 +64,7 @@ awaitable<Status> ClientSession::ReadMessage(FrontendMessage& message) {
 
 awaitable<Status> ClientSession::FlushClient() {
   if (client_out_.empty() || closed_) co_return Status::Ok();
-  ErrorCode ec;
-  co_await asio::async_write(socket_, asio::buffer(client_out_), Await(ec));
+  ErrorCode ec = co_await SendAll(socket_, client_out_);
   client_out_.clear();
   if (ec) {
     closed_ = true;

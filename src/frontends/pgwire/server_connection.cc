@@ -155,7 +155,12 @@ awaitable<Status> ServerConnection::Open(const ServerEndpoint& endpoint) {
         break;
       }
       case be::kReadyForQuery:
-        co_return Status::Ok();
+        // The connect left EPOLLOUT in the socket's epoll registration, and with it a wakeup
+        // each time the server acknowledges a request; a fresh registration has EPOLLIN only
+        // (Asio adds EPOLLOUT back only if a write ever has to wait).
+        Reregister(socket_.get_executor());
+        co_return broken_ ? Unavailable("lost connection to " + endpoint.Describe())
+                          : Status::Ok();
       case be::kErrorResponse: {
         auto e = ParseErrorFields(*frame);
         broken_ = true;
@@ -216,8 +221,7 @@ awaitable<Status> ServerConnection::Authenticate() {
 }
 
 awaitable<Status> ServerConnection::Write(std::string_view bytes) {
-  ErrorCode ec;
-  co_await asio::async_write(socket_, asio::buffer(bytes.data(), bytes.size()), Await(ec));
+  ErrorCode ec = co_await SendAll(socket_, bytes);
   if (ec) {
     broken_ = true;
     co_return Unavailable("lost connection to " + endpoint_.Describe() + ": " + ec.message());

@@ -6,11 +6,20 @@ namespace domicile::pgwire {
 
 using Clock = std::chrono::steady_clock;
 
+namespace {
+
+// How far down the queue Release looks for a waiter on the released connection's thread.
+constexpr long kHandOverLookahead = 4;
+
+}  // namespace
+
 // A session waiting for a connection. Shared so a hand-over posted to the waiter's
 // executor outlives a waiter that timed out meanwhile.
 struct ServerPools::Waiter {
-  explicit Waiter(asio::any_io_executor ex) : timer(ex) {}
+  explicit Waiter(asio::any_io_executor ex)
+      : timer(ex), home(&asio::query(ex, asio::execution::context)) {}
   asio::steady_timer timer;
+  const asio::execution_context* home;  // the io_context the waiting session runs on
   std::unique_ptr<ServerConnection> conn;  // set by Release on hand-over
   bool retry = false;                      // a slot freed: try to open a connection
 };
@@ -194,8 +203,18 @@ void ServerPools::Release(std::unique_ptr<ServerConnection> conn, bool reusable)
   if (reusable && !conn->broken()) {
     conn->Touch();
     if (!pool.waiters.empty()) {
-      auto waiter = pool.waiters.front();
-      pool.waiters.pop_front();
+      // Among the first few in the queue, one on the connection's own thread: handing over
+      // then needs no wakeup of another thread and no move of the socket between epolls.
+      auto chosen = pool.waiters.begin();
+      for (auto w = pool.waiters.begin();
+           w != pool.waiters.end() && w - pool.waiters.begin() < kHandOverLookahead; ++w) {
+        if ((*w)->home == conn->home()) {
+          chosen = w;
+          break;
+        }
+      }
+      auto waiter = *chosen;
+      pool.waiters.erase(chosen);
       waiter->conn = std::move(conn);
       asio::post(waiter->timer.get_executor(), [waiter] { waiter->timer.cancel(); });
       return;
