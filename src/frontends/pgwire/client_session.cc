@@ -311,13 +311,13 @@ awaitable<void> ClientSession::Run() {
       if (!batch_spans_.empty()) co_await HandleBatch();
       co_await HandleQuery(query->sql);
     } else if (std::holds_alternative<Sync>(message) || std::holds_alternative<Flush>(message)) {
-      BufferMessage(message);
+      BufferMessage(decoder_.last_raw());
       co_await HandleBatch();
     } else if (std::holds_alternative<Parse>(message) || std::holds_alternative<Bind>(message) ||
                std::holds_alternative<Describe>(message) ||
                std::holds_alternative<Execute>(message) ||
                std::holds_alternative<Close>(message)) {
-      BufferMessage(message);
+      BufferMessage(decoder_.last_raw());
     } else if (std::holds_alternative<Terminate>(message)) {
       closed_ = true;
     } else if (std::holds_alternative<CopyData>(message) ||

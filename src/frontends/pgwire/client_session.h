@@ -68,7 +68,8 @@ class ClientSession : public std::enable_shared_from_this<ClientSession> {
   // The main loop's steps.
   awaitable<void> HandleQuery(std::string_view sql);
   awaitable<void> HandleBatch();  // extended-protocol messages buffered up to Sync/Flush
-  void BufferMessage(const FrontendMessage& message);
+  // Keeps a message's wire bytes (`raw`, as the decoder framed them) for the batch.
+  void BufferMessage(std::string_view raw);
 
   // Routing.
   Status CollectTenantFromInfo(const StatementInfo& info, std::vector<TenantCandidate>& out);
@@ -96,7 +97,8 @@ class ClientSession : public std::enable_shared_from_this<ClientSession> {
 
   // Forwarding and relaying.
   void AppendSessionReplay();
-  void AppendRewritten(const FrontendMessage& message);
+  // Appends `message` for the server: its own bytes `raw` unless a statement name changes.
+  void AppendRewritten(const FrontendMessage& message, std::string_view raw);
   awaitable<Status> FlushServer();
   awaitable<Status> FlushClient();
   awaitable<Status> Relay();
@@ -168,7 +170,7 @@ class ClientSession : public std::enable_shared_from_this<ClientSession> {
   std::unordered_map<std::string, PreparedStatement> statements_;
   uint64_t unnamed_parse_on_ = 0;   // server connection id that has the unnamed statement
 
-  // The extended-protocol batch being collected: each message re-encoded back to back.
+  // The extended-protocol batch being collected: each message's wire bytes back to back.
   std::string batch_bytes_;
   std::vector<std::pair<size_t, size_t>> batch_spans_;  // (offset, length) per message
 

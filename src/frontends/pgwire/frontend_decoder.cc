@@ -352,6 +352,7 @@ Decoded<FrontendMessage> FrontendDecoder::NextTyped() {
   Result<FrontendMessage> m =
       DecodeFrontendMessage(type, in.substr(1 + kLengthSize, body_len), password_kind_);
   if (!m.ok()) return Fail(m.status());
+  last_raw_ = in.substr(0, 1 + size_t(len));
   buffer_.Consume(1 + size_t(len));
   if (type == fe::kPassword) password_kind_ = PasswordKind::kNone;
   if (type == fe::kTerminate) phase_ = DecoderPhase::kClosed;

@@ -55,6 +55,10 @@ class FrontendDecoder {
   // message stay valid until the next Append()/Prepare().
   Decoded<FrontendMessage> Next();
 
+  // The whole wire bytes (type, length, body) of the typed message Next() returned last, so
+  // a caller can forward it unchanged; valid as long as that message's views.
+  std::string_view last_raw() const { return last_raw_; }
+
   // The meaning of the next 'p' message. Reset to kNone once one is decoded; while not
   // kNone, any type other than 'p' or Terminate is a protocol violation (as in PostgreSQL).
   void ExpectPasswordMessage(PasswordKind kind) { password_kind_ = kind; }
@@ -73,6 +77,7 @@ class FrontendDecoder {
   DecoderPhase phase_ = DecoderPhase::kStartup;
   PasswordKind password_kind_ = PasswordKind::kNone;
   Status error_;
+  std::string_view last_raw_;
 };
 
 // The body decoders behind FrontendDecoder, for callers that framed the bytes themselves;

@@ -403,7 +403,7 @@ bool ClientSession::TryAnswerBatchLocally(const std::vector<FrontendMessage>& me
   return true;
 }
 
-void ClientSession::AppendRewritten(const FrontendMessage& message) {
+void ClientSession::AppendRewritten(const FrontendMessage& message, std::string_view raw) {
   using Action = Expect::Action;
   auto ensure_prepared = [&](const PreparedStatement& ps) {
     if (ps.server_name.empty()) {
@@ -425,7 +425,7 @@ void ClientSession::AppendRewritten(const FrontendMessage& message) {
   if (auto* parse = std::get_if<Parse>(&message)) {
     const PreparedStatement* ps = statement_for(parse->name);
     if (parse->name.empty() || ps == nullptr) {
-      Encode(server_out_, message);
+      server_out_ += raw;
       expect_.push_back(Expect{Action::kPass, "1", false, {}, {}});
       if (parse->name.empty()) unnamed_parse_on_ = server_->id();
     } else if (server_->prepared().count(ps->server_name) != 0) {
@@ -437,39 +437,44 @@ void ClientSession::AppendRewritten(const FrontendMessage& message) {
     }
   } else if (auto* bind = std::get_if<Bind>(&message)) {
     const PreparedStatement* ps = statement_for(bind->statement);
-    Bind rewritten = *bind;
-    if (ps != nullptr) {
-      ensure_prepared(*ps);
+    if (ps != nullptr) ensure_prepared(*ps);
+    if (ps == nullptr || ps->server_name == bind->statement) {
+      server_out_ += raw;
+    } else {
+      Bind rewritten = *bind;
       rewritten.statement = ps->server_name;
+      Encode(server_out_, rewritten);
     }
-    Encode(server_out_, rewritten);
     expect_.push_back(Expect{Action::kPass, "2", false, {}, {}});
   } else if (auto* describe = std::get_if<Describe>(&message)) {
-    Describe rewritten = *describe;
-    if (describe->target == DescribeTarget::kStatement) {
-      if (const PreparedStatement* ps = statement_for(describe->name)) {
-        ensure_prepared(*ps);
-        rewritten.name = ps->server_name;
-      }
+    const PreparedStatement* ps = describe->target == DescribeTarget::kStatement
+                                      ? statement_for(describe->name)
+                                      : nullptr;
+    if (ps != nullptr) ensure_prepared(*ps);
+    if (ps == nullptr || ps->server_name == describe->name) {
+      server_out_ += raw;
+    } else {
+      Describe rewritten = *describe;
+      rewritten.name = ps->server_name;
+      Encode(server_out_, rewritten);
     }
-    Encode(server_out_, rewritten);
     expect_.push_back(Expect{Action::kPass, "Tn", false, {}, {}});
   } else if (std::holds_alternative<Execute>(message)) {
-    Encode(server_out_, message);
+    server_out_ += raw;
     expect_.push_back(Expect{Action::kPass, "CIs", false, {}, {}});
   } else if (auto* close = std::get_if<Close>(&message)) {
     if (close->target == DescribeTarget::kStatement) {
       // Server-side statements are shared by name across clients: keep it there.
       expect_.push_back(Expect{Action::kSynthesize, "", false, kCloseCompleteBytes, {}});
     } else {
-      Encode(server_out_, message);
+      server_out_ += raw;
       expect_.push_back(Expect{Action::kPass, "3", false, {}, {}});
     }
   } else if (std::holds_alternative<Sync>(message)) {
-    Encode(server_out_, message);
+    server_out_ += raw;
     expect_.push_back(Expect{Action::kPass, "Z", true, {}, {}});
   } else if (std::holds_alternative<Flush>(message)) {
-    Encode(server_out_, message);
+    server_out_ += raw;
   }
 }
 
@@ -477,11 +482,15 @@ awaitable<void> ClientSession::HandleBatch() {
   expect_.clear();
   server_out_.clear();
   std::vector<FrontendMessage> messages;
+  std::vector<std::string_view> raws;  // each message's own bytes, to forward unchanged
   messages.reserve(batch_spans_.size());
+  raws.reserve(batch_spans_.size());
   for (auto [offset, length] : batch_spans_) {
     std::string_view raw(batch_bytes_.data() + offset, length);
     auto decoded = DecodeFrontendMessage(raw[0], raw.substr(5), PasswordKind::kNone);
-    if (decoded.ok()) messages.push_back(std::move(*decoded));
+    if (!decoded.ok()) continue;
+    messages.push_back(std::move(*decoded));
+    raws.push_back(raw);
   }
   bool has_sync = !messages.empty() && std::holds_alternative<Sync>(messages.back());
   auto finish = [&] {
@@ -496,14 +505,19 @@ awaitable<void> ClientSession::HandleBatch() {
   const PreparedStatement* bound = nullptr;
   for (const auto& m : messages) {
     if (auto* parse = std::get_if<Parse>(&m)) {
-      PreparedStatement ps;
-      ps.query = std::string(parse->query);
-      ps.param_types = parse->param_types;
-      auto analyzed = ctx_.analyzer.Analyze(parse->query);
-      if (analyzed.ok()) ps.info = *analyzed;
-      if (!parse->name.empty()) ps.server_name = ServerStatementNameFor(ps.query, ps.param_types);
+      PreparedStatement& ps = statements_[std::string(parse->name)];
+      // Drivers re-send the same unnamed Parse every transaction: keep its analysis.
+      bool same = ps.query == parse->query && ps.param_types == parse->param_types &&
+                  (ps.info || !ps.query.empty());
+      if (!same) {
+        ps.query = std::string(parse->query);
+        ps.param_types = parse->param_types;
+        auto analyzed = ctx_.analyzer.Analyze(parse->query);
+        ps.info = analyzed.ok() ? *analyzed : nullptr;
+        ps.server_name = parse->name.empty() ? std::string()
+                                             : ServerStatementNameFor(ps.query, ps.param_types);
+      }
       if (ps.info && st.ok()) st = CollectTenantFromInfo(*ps.info, found);
-      statements_[std::string(parse->name)] = std::move(ps);
     } else if (auto* bind = std::get_if<Bind>(&m)) {
       auto it = statements_.find(std::string(bind->statement));
       bound = it == statements_.end() ? nullptr : &it->second;
@@ -574,7 +588,7 @@ awaitable<void> ClientSession::HandleBatch() {
     co_return;
   }
   AppendSessionReplay();
-  for (const auto& m : messages) AppendRewritten(m);
+  for (size_t i = 0; i < messages.size(); ++i) AppendRewritten(messages[i], raws[i]);
   finish();
   unsynced_ = !has_sync;
   st = co_await FlushServer();

@@ -19,10 +19,9 @@ constexpr std::chrono::milliseconds kHoldPoll{1};
 
 }  // namespace
 
-void ClientSession::BufferMessage(const FrontendMessage& message) {
-  size_t at = batch_bytes_.size();
-  Encode(batch_bytes_, message);
-  batch_spans_.emplace_back(at, batch_bytes_.size() - at);
+void ClientSession::BufferMessage(std::string_view raw) {
+  batch_spans_.emplace_back(batch_bytes_.size(), raw.size());
+  batch_bytes_ += raw;
 }
 
 // ---- Tenant and shard ----
