@@ -42,27 +42,22 @@ struct RouterSettings {
   std::chrono::milliseconds hold_timeout{5000};
 };
 
-// Where a session's in-flight query runs, so a CancelRequest can reach it.
-struct CancelTarget {
-  ServerEndpoint endpoint;
-  int32_t pid = 0;
-  int32_t secret = 0;
-};
-
 // Client-side BackendKeyData -> the server a session is using right now. Thread-safe.
 class CancelRegistry {
  public:
   // A fresh (pid, secret) pair for a new client session.
   std::pair<int32_t, int32_t> Register();
   void Unregister(int32_t pid);
-  void SetTarget(int32_t pid, std::optional<CancelTarget> target);
-  // The server to cancel for (pid, secret), or nullopt (unknown key or wrong secret).
-  std::optional<CancelTarget> Lookup(int32_t pid, int32_t secret) const;
+  // Where `pid`'s queries run now (null: nowhere). Called twice per transaction, so it only
+  // swaps a pointer to the connection's own CancelTarget.
+  void SetTarget(int32_t pid, std::shared_ptr<const CancelTarget> target);
+  // The server to cancel for (pid, secret), or null (unknown key, wrong secret, no target).
+  std::shared_ptr<const CancelTarget> Lookup(int32_t pid, int32_t secret) const;
 
  private:
   struct Entry {
     int32_t secret = 0;
-    std::optional<CancelTarget> target;
+    std::shared_ptr<const CancelTarget> target;
   };
   mutable std::mutex mu_;
   std::unordered_map<int32_t, Entry> entries_;

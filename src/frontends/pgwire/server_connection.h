@@ -4,6 +4,7 @@
 #include <chrono>
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <unordered_set>
@@ -14,6 +15,13 @@
 #include "frontends/pgwire/conninfo.h"
 
 namespace domicile::pgwire {
+
+// Where a server connection's queries run, so a client's CancelRequest can reach them.
+struct CancelTarget {
+  ServerEndpoint endpoint;
+  int32_t pid = 0;
+  int32_t secret = 0;
+};
 
 // Owned by exactly one party at a time (a pool's idle list or one client session), which is
 // the only one that touches it; it needs no locking. Operations are coroutines that report
@@ -52,6 +60,8 @@ class ServerConnection {
   void set_shard_id(std::string id) { shard_id_ = std::move(id); }
   int32_t backend_pid() const { return backend_pid_; }
   int32_t backend_secret() const { return backend_secret_; }
+  // Made once Open succeeds (null before); shared so sessions can publish it cheaply.
+  const std::shared_ptr<const CancelTarget>& cancel_target() const { return cancel_target_; }
   uint64_t id() const { return id_; }
   std::chrono::steady_clock::time_point created_at() const { return created_at_; }
   std::chrono::steady_clock::time_point last_used() const { return last_used_; }
@@ -78,6 +88,7 @@ class ServerConnection {
   bool broken_ = false;
   int32_t backend_pid_ = 0;
   int32_t backend_secret_ = 0;
+  std::shared_ptr<const CancelTarget> cancel_target_;
   uint64_t id_;
   std::chrono::steady_clock::time_point created_at_;
   std::chrono::steady_clock::time_point last_used_;

@@ -11,6 +11,13 @@ namespace {
 // How far down the queue Release looks for a waiter on the released connection's thread.
 constexpr long kHandOverLookahead = 4;
 
+// Whether two endpoints name the same server and database (what Describe() shows), without
+// building the strings on every Release.
+bool SameServer(const ServerEndpoint& a, const ServerEndpoint& b) {
+  return a.port == b.port && a.host == b.host &&
+         (a.dbname.empty() ? a.user : a.dbname) == (b.dbname.empty() ? b.user : b.dbname);
+}
+
 }  // namespace
 
 // A session waiting for a connection. Shared so a hand-over posted to the waiter's
@@ -192,7 +199,7 @@ void ServerPools::Release(std::unique_ptr<ServerConnection> conn, bool reusable)
   auto it = pools_.find(conn->shard_id());
   // A connection to an address the shard no longer has is closed, not pooled.
   if (it == pools_.end() || stopped_ ||
-      it->second->endpoint.Describe() != conn->endpoint().Describe()) {
+      !SameServer(it->second->endpoint, conn->endpoint())) {
     if (it != pools_.end() && it->second->total > 0) --it->second->total;  // carried over
     --total_;
     lock.unlock();

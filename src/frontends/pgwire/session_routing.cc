@@ -152,14 +152,13 @@ awaitable<Status> ClientSession::Attach(const Shard& shard) {
   if (!conn.ok()) co_return conn.status();
   server_ = std::move(*conn);
   attached_shard_ = shard.id;
-  ctx_.cancels.SetTarget(cancel_pid_, CancelTarget{server_->endpoint(), server_->backend_pid(),
-                                                   server_->backend_secret()});
+  ctx_.cancels.SetTarget(cancel_pid_, server_->cancel_target());
   co_return Status::Ok();
 }
 
 void ClientSession::Detach(bool reusable) {
   if (!server_) return;
-  ctx_.cancels.SetTarget(cancel_pid_, std::nullopt);
+  ctx_.cancels.SetTarget(cancel_pid_, nullptr);
   ctx_.pools.Release(std::move(server_), reusable);
   attached_shard_.clear();
 }
