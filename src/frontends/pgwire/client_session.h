@@ -78,7 +78,7 @@ class ClientSession : public std::enable_shared_from_this<ClientSession> {
   Result<const Shard*> ChooseShard(const std::vector<TenantCandidate>& statement_tenants,
                                    std::string* chosen_tenant, std::string* held_tenant);
   // ChooseShard, waiting out a move's hold: when the batch would start a transaction (see
-  // InTransaction) of a held tenant, waits on a timer (the strand stays free), re-reading the
+  // InTransaction) of a held tenant, waits on a timer (the thread stays free), re-reading the
   // catalog every millisecond, until no tenant of the batch is held, then chooses with the
   // catalog found then (which may name another shard). Past hold_timeout it fails with
   // *hold_timed_out set. A transaction already running is never held. `collected`: how
