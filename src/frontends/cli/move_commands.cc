@@ -1,5 +1,6 @@
 // `domicile tenant move T --to SHARD` and `domicile tenant moves`: online tenant moves.
 #include <signal.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -287,6 +288,15 @@ Status RunMove(const MoveCliOptions& opts) {
         return pid < 0 ? Internal("fork failed") : Status::Ok();
       }
       setsid();
+      // The background run writes its progress to DIR/moves/ID.log, not to a terminal it
+      // no longer owns.
+      const std::string dir = opts.data_dir + "/moves";
+      ::mkdir(dir.c_str(), 0755);
+      const std::string log = dir + "/" + move_id + ".log";
+      if (!std::freopen(log.c_str(), "a", stdout) || !std::freopen(log.c_str(), "a", stderr)) {
+        return Unavailable("cannot write " + log);
+      }
+      std::freopen("/dev/null", "r", stdin);
     }
   }
   Result<TenantMove> ended = opts.undo ? runner.Undo(move_id) : runner.Run(move_id);
@@ -386,7 +396,8 @@ void AddMoveCommands(CLI::App& tenant, Action* action) {
                    "allowed for the tenant (residency rule R3)");
   move->add_flag("--create-schema", opts->create_schema,
                  "create missing tables on the target like the source");
-  move->add_flag("--detach", opts->detach, "print the move id and run in the background");
+  move->add_flag("--detach", opts->detach,
+                 "print the move id and run in the background (output in DIR/moves/ID.log)");
   move->add_flag("--undo", opts->undo, "roll back the tenant's unfinished move");
   move->add_flag("--resume", opts->resume, "continue the tenant's unfinished move");
   move->add_flag("-q,--quiet", opts->quiet, "no progress output");

@@ -2,6 +2,7 @@
 // keep writing through it while the move runs; rows checked on each shard directly.
 #include <gtest/gtest.h>
 
+#include <fstream>
 #include <memory>
 #include <nlohmann/json.hpp>
 
@@ -277,6 +278,9 @@ TEST_F(TenantMoveTest, DetachPrintsTheMoveIdAndTheMoveEndsInTheBackground) {
     state = at == std::string::npos ? "" : listed.out.substr(at, 600);
   }
   EXPECT_NE(state.find("\"done\""), std::string::npos) << state;
+  std::ifstream log(cluster().DataDir() + "/moves/" + id + ".log");
+  std::string text((std::istreambuf_iterator<char>(log)), std::istreambuf_iterator<char>());
+  EXPECT_NE(text.find("done"), std::string::npos) << text;
 }
 
 // kill -9 at every step boundary and inside copy and catch-up; a resumed run completes and
