@@ -130,7 +130,9 @@ Status SeedDemo(const DemoOptions& opts) {
             << " cooperatives, each on its home shard only; what lives where:\n";
   DOMICILE_RETURN_IF_ERROR(PrintLayout(*map, demo_tenants, sessions));
   std::cout << "\ntry: domicile where coop-lisboa --data " << opts.data_dir << '\n'
-            << "     domicile catalog show --data " << opts.data_dir << '\n';
+            << "     domicile catalog show --data " << opts.data_dir << '\n'
+            << "     domicile tenant move coop-lisboa --to eu-2 --grace-ms 0 --data " << opts.data_dir
+            << "   (a move between SQLite shards: the tenant is frozen for the copy)\n";
   return Status::Ok();
 }
 
