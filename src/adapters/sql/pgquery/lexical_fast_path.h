@@ -1,8 +1,12 @@
 // LexicalFastPath: answers for plain DML that cannot name a tenant, without parsing.
 #pragma once
 
+#include <array>
+#include <cstdint>
 #include <memory>
+#include <string>
 #include <string_view>
+#include <vector>
 
 #include "domain/statement_info.h"
 #include "ports/statement_analyzer.h"
@@ -15,10 +19,26 @@ namespace domicile::pgquery {
 // UPDATE/DELETE with no comment (so no hint), no "domicile" (no router variable), no tenant key
 // column name anywhere (so no key reference), and none of the words that create session state
 // ("temp", "advisory", SELECT ... "into"). For those the analysis is fixed: one statement of
-// that kind, no tenant, no effects. Returns null when the text does not qualify (parse it).
-// Deliberately conservative: any doubt means null. `table` is left empty (nothing routes on
-// it for DML).
-std::shared_ptr<const StatementInfo> TryLexicalFastPath(std::string_view sql,
-                                                        const RoutingRules& rules);
+// that kind, no tenant, no effects. Deliberately conservative: any doubt means "parse it".
+//
+// On the hot path of every such statement, so it allocates nothing but the answer: the
+// needles are lowercased once here, the text is folded into a stack buffer.
+class LexicalFastPath {
+ public:
+  explicit LexicalFastPath(const RoutingRules& rules);
+
+  // The analysis of `sql`, or null when the text does not qualify. `table` is left empty
+  // (nothing routes on it for DML).
+  std::shared_ptr<const StatementInfo> TryAnswer(std::string_view sql) const;
+
+ private:
+  // Lowercase words whose presence anywhere (even inside a literal) sends the text to the
+  // parser: the router's own names, the session-state words and every tenant key column.
+  std::vector<std::string> stop_words_;
+  // Bit (b0 | b1 << 8) set: some stop word, "--" or "/*" starts with the bytes b0 b1. The
+  // scan tests every position with one lookup and looks closer only on a hit (on typical
+  // DML, never), instead of searching for each word in turn.
+  std::array<uint64_t, 65536 / 64> starts_{};
+};
 
 }  // namespace domicile::pgquery

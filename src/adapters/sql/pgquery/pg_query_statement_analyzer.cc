@@ -54,19 +54,22 @@ PgQueryStatementAnalyzer::PgQueryStatementAnalyzer(RoutingRules rules,
                                                    PgQueryAnalyzerOptions options)
     : rules_(std::move(rules)),
       options_(options),
+      fast_path_(rules_),
       cache_(options.cache_entries),
       shapes_(options.shape_cache ? options.cache_entries : 0) {}
 
 Result<std::shared_ptr<const StatementInfo>> PgQueryStatementAnalyzer::Analyze(
     std::string_view sql) {
+  // Texts answered without a parse are not cached: they usually differ only in literals and
+  // would evict the hot, parameterized statements. Asked first: it answers from the text
+  // alone, cheaper than the cache's hash and lock, and for the texts it answers the cache
+  // could only miss.
+  if (options_.lexical_fast_path && sql.size() <= options_.max_sql_bytes) {
+    if (auto fast = fast_path_.TryAnswer(sql)) return fast;
+  }
   const bool cacheable = sql.size() <= options_.max_cached_sql_bytes;
   if (cacheable) {
     if (std::shared_ptr<const StatementInfo> hit = cache_.Find(sql)) return hit;
-  }
-  // Texts answered without a parse are not cached: they usually differ only in literals and
-  // would evict the hot, parameterized statements.
-  if (options_.lexical_fast_path && sql.size() <= options_.max_sql_bytes) {
-    if (auto fast = pgquery::TryLexicalFastPath(sql, rules_)) return fast;
   }
   std::optional<pgquery::ShapeScan> scan;
   if (options_.shape_cache && sql.size() <= options_.max_sql_bytes) {

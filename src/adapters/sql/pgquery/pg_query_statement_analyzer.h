@@ -5,6 +5,7 @@
 #include <memory>
 #include <string_view>
 
+#include "adapters/sql/pgquery/lexical_fast_path.h"
 #include "adapters/sql/pgquery/statement_cache.h"
 #include "ports/statement_analyzer.h"
 
@@ -45,6 +46,7 @@ class PgQueryStatementAnalyzer final : public StatementAnalyzer {
  private:
   const RoutingRules rules_;
   const PgQueryAnalyzerOptions options_;
+  const pgquery::LexicalFastPath fast_path_;
   pgquery::StatementCache cache_;
   pgquery::StatementCache shapes_;  // shape -> template analysis
 };

@@ -23,10 +23,11 @@ TEST(LexicalFastPathTest, AgreesWithTheFullParseWhereItAnswers) {
       "INSERT INTO pgbench_history (tid, bid, aid, delta, mtime) VALUES (1, 2, 3, 4, now())",
       "DELETE FROM t WHERE id = $1",
       "SELECT 'a;b'",
+      "select 4/2, 5-1, - -3 FROM t",  // '/' and '-' that start no comment
   };
   int answered = 0;
   for (const char* text : texts) {
-    auto fast = TryLexicalFastPath(text, Rules());
+    auto fast = LexicalFastPath(Rules()).TryAnswer(text);
     if (!fast) continue;
     ++answered;
     auto full = analyzer.AnalyzeUncached(text);
@@ -43,7 +44,7 @@ TEST(LexicalFastPathTest, AgreesWithTheFullParseWhereItAnswers) {
     EXPECT_EQ(fast->hint, (*full)->hint) << text;
     EXPECT_EQ(fast->session, (*full)->session) << text;
   }
-  EXPECT_EQ(answered, 5);  // all but the one with ';' inside a literal
+  EXPECT_EQ(answered, 6);  // all but the one with ';' inside a literal
 }
 
 TEST(LexicalFastPathTest, DeclinesAnythingThatMayNameATenantOrMakeSessionState) {
@@ -61,8 +62,16 @@ TEST(LexicalFastPathTest, DeclinesAnythingThatMayNameATenantOrMakeSessionState) 
       "SELECT 1; SELECT 2",                              // several statements
       "WITH x AS (SELECT 1) SELECT * FROM x",
       "selectfoo",
+      "SELECT 1--2",                                     // a comment, not arithmetic
+      "SELECT * FROM t WHERE note = 'a/*b'",             // comment-like text: parse to be sure
+      "Select * From pg_Temp.x",                         // session-state words in any case
   };
-  for (const char* text : texts) EXPECT_EQ(TryLexicalFastPath(text, Rules()), nullptr) << text;
+  for (const char* text : texts) EXPECT_EQ(LexicalFastPath(Rules()).TryAnswer(text), nullptr) << text;
+}
+
+TEST(LexicalFastPathTest, DeclinesTextWithANulByte) {
+  using namespace std::string_view_literals;
+  EXPECT_EQ(LexicalFastPath(Rules()).TryAnswer("SELECT 'x\0y' FROM t"sv), nullptr);
 }
 
 TEST(LexicalFastPathTest, AnalyzerAnswersTheSameWithAndWithoutIt) {
