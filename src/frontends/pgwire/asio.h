@@ -20,28 +20,25 @@ inline auto Await(ErrorCode& ec) { return asio::redirect_error(asio::use_awaitab
 // How much one socket read asks for.
 inline constexpr size_t kReadChunk = 16 * 1024;
 
-// One socket read straight into a decoder's buffer (its Prepare/Commit), so received bytes
-// are never copied. Returns the read's error, if any.
-template <typename Decoder>
-awaitable<ErrorCode> ReceiveInto(tcp::socket& socket, Decoder& decoder) {
-  char* at = decoder.Prepare(kReadChunk);
+// Writes what the socket's send buffer takes now (nearly always all of it) and drops that
+// from the front of `bytes`, without waiting and without posting a completion, so the
+// thread does not go round the scheduler and epoll again before it carries on. Puts the
+// socket in non-blocking mode. Returns the write's error, if any (a full buffer is none).
+inline ErrorCode SendNow(tcp::socket& socket, std::string_view& bytes) {
   ErrorCode ec;
-  size_t n = co_await socket.async_read_some(asio::buffer(at, kReadChunk), Await(ec));
-  decoder.Commit(n);
-  co_return ec;
-}
-
-// Writes all of `bytes`: straight away when the socket's send buffer takes them (nearly
-// always), which posts no completion, so the thread does not go round the scheduler and
-// epoll again before it carries on; whatever the buffer did not take is sent asynchronously.
-// Puts the socket in non-blocking mode. Returns the write's error, if any.
-inline awaitable<ErrorCode> SendAll(tcp::socket& socket, std::string_view bytes) {
-  ErrorCode ec;
+  if (bytes.empty()) return ec;
   if (!socket.non_blocking()) socket.non_blocking(true, ec);
   size_t n = ec ? 0 : socket.write_some(asio::buffer(bytes.data(), bytes.size()), ec);
   if (ec == asio::error::would_block || ec == asio::error::try_again) ec = {};
-  if (ec || n == bytes.size()) co_return ec;
-  bytes.remove_prefix(n);
+  if (!ec) bytes.remove_prefix(n);
+  return ec;
+}
+
+// Writes all of `bytes`: SendNow, then whatever the buffer did not take asynchronously.
+// Returns the write's error, if any.
+inline awaitable<ErrorCode> SendAll(tcp::socket& socket, std::string_view bytes) {
+  ErrorCode ec = SendNow(socket, bytes);
+  if (ec || bytes.empty()) co_return ec;
   co_await asio::async_write(socket, asio::buffer(bytes.data(), bytes.size()), Await(ec));
   co_return ec;
 }

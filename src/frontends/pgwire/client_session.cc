@@ -53,8 +53,11 @@ awaitable<Status> ClientSession::ReadMessage(FrontendMessage& message) {
       co_return Status::Ok();
     }
     if (next.is_error()) co_return next.status();
-    co_await FlushClient();
-    ErrorCode ec = co_await ReceiveInto(socket_, decoder_);
+    if (!FlushClientNow()) co_await FlushClient();
+    char* at = decoder_.Prepare(kReadChunk);
+    ErrorCode ec;
+    size_t n = co_await socket_.async_read_some(asio::buffer(at, kReadChunk), Await(ec));
+    decoder_.Commit(n);
     if (ec) {
       closed_ = true;
       co_return Unavailable("client went away: " + ec.message());
@@ -62,8 +65,25 @@ awaitable<Status> ClientSession::ReadMessage(FrontendMessage& message) {
   }
 }
 
+std::optional<Status> ClientSession::FlushClientNow() {
+  if (client_out_.empty() || closed_) return Status::Ok();
+  std::string_view rest = client_out_;
+  ErrorCode ec = SendNow(socket_, rest);
+  if (ec) {
+    client_out_.clear();
+    closed_ = true;
+    return Unavailable("client went away: " + ec.message());
+  }
+  if (rest.empty()) {
+    client_out_.clear();
+    return Status::Ok();
+  }
+  client_out_.erase(0, client_out_.size() - rest.size());
+  return std::nullopt;
+}
+
 awaitable<Status> ClientSession::FlushClient() {
-  if (client_out_.empty() || closed_) co_return Status::Ok();
+  if (auto done = FlushClientNow()) co_return *done;
   ErrorCode ec = co_await SendAll(socket_, client_out_);
   client_out_.clear();
   if (ec) {
@@ -330,7 +350,9 @@ awaitable<void> ClientSession::Run() {
       co_await FlushClient();
       break;
     }
-    if (!client_out_.empty() && decoder_.buffered() == 0) co_await FlushClient();
+    if (!client_out_.empty() && decoder_.buffered() == 0 && !FlushClientNow()) {
+      co_await FlushClient();
+    }
   }
   if (server_) Detach(co_await ResetServerForReuse());
   ErrorCode ignored;

@@ -77,17 +77,24 @@ class ClientSession : public std::enable_shared_from_this<ClientSession> {
   // first tenant of the batch a move holds, or empty.
   Result<const Shard*> ChooseShard(const std::vector<TenantCandidate>& statement_tenants,
                                    std::string* chosen_tenant, std::string* held_tenant);
-  // ChooseShard, waiting out a move's hold: when the batch would start a transaction (see
-  // InTransaction) of a held tenant, waits on a timer (the thread stays free), re-reading the
-  // catalog every millisecond, until no tenant of the batch is held, then chooses with the
-  // catalog found then (which may name another shard). Past hold_timeout it fails with
-  // *hold_timed_out set. A transaction already running is never held. `collected`: how
-  // collecting the batch's tenants went; a failure is returned as is.
-  awaitable<Result<const Shard*>> ChooseShardPastHold(
-      const Status& collected, const std::vector<TenantCandidate>& statement_tenants,
-      std::string* chosen_tenant, bool* hold_timed_out);
+  // ChooseShard for a batch whose tenants were collected with `collected` (a failure is
+  // returned as is). `*wait_for` names the held tenant when the batch would start a
+  // transaction (see InTransaction) of a tenant a move holds: then WaitOutHold decides. A
+  // transaction already running is never held.
+  Result<const Shard*> ChooseShardNow(const Status& collected,
+                                      const std::vector<TenantCandidate>& statement_tenants,
+                                      std::string* chosen_tenant, std::string* wait_for);
+  // Waits on a timer (the thread stays free), re-reading the catalog every millisecond,
+  // until no tenant of the batch is held, then chooses with the catalog found then (which
+  // may name another shard). Past hold_timeout it fails with *hold_timed_out set.
+  awaitable<Result<const Shard*>> WaitOutHold(
+      const std::vector<TenantCandidate>& statement_tenants, std::string* chosen_tenant,
+      std::string held, bool* hold_timed_out);
   // A transaction (or an unsynced extended batch) is open on the attached shard.
   bool InTransaction() const;
+  // Takes an idle pooled connection to `shard` if one is ready, without waiting; false when
+  // Attach has to open one or queue for one.
+  bool AttachIdle(const Shard& shard);
   awaitable<Status> Attach(const Shard& shard);
   void Detach(bool reusable);
   void ReleaseIfIdle();
@@ -99,7 +106,13 @@ class ClientSession : public std::enable_shared_from_this<ClientSession> {
   void AppendSessionReplay();
   // Appends `message` for the server: its own bytes `raw` unless a statement name changes.
   void AppendRewritten(const FrontendMessage& message, std::string_view raw);
+  // Sends the buffered bytes: the ...Now forms send what the socket takes without waiting
+  // (nearly always all) and return nullopt when the rest needs the awaitable form. The hot
+  // path calls `if (!FlushClientNow()) co_await FlushClient();`, so it allocates no
+  // coroutine frame when nothing has to wait.
+  std::optional<Status> FlushServerNow();
   awaitable<Status> FlushServer();
+  std::optional<Status> FlushClientNow();
   awaitable<Status> FlushClient();
   awaitable<Status> Relay();
   awaitable<Status> RelayCopyIn();

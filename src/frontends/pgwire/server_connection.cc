@@ -222,6 +222,15 @@ awaitable<Status> ServerConnection::Authenticate() {
   }
 }
 
+Status ServerConnection::WriteNow(std::string_view& bytes) {
+  ErrorCode ec = SendNow(socket_, bytes);
+  if (ec) {
+    broken_ = true;
+    return Unavailable("lost connection to " + endpoint_.Describe() + ": " + ec.message());
+  }
+  return Status::Ok();
+}
+
 awaitable<Status> ServerConnection::Write(std::string_view bytes) {
   ErrorCode ec = co_await SendAll(socket_, bytes);
   if (ec) {
@@ -231,16 +240,23 @@ awaitable<Status> ServerConnection::Write(std::string_view bytes) {
   co_return Status::Ok();
 }
 
+std::optional<Result<BackendFrame>> ServerConnection::TryReadFrame() {
+  auto next = reader_.Next();
+  if (next.has_value()) return next.value();
+  if (next.is_error()) {
+    broken_ = true;
+    return Unavailable("bad data from " + endpoint_.Describe() + ": " + next.status().message());
+  }
+  return std::nullopt;
+}
+
 awaitable<Result<BackendFrame>> ServerConnection::ReadFrame() {
   while (true) {
-    auto next = reader_.Next();
-    if (next.has_value()) co_return next.value();
-    if (next.is_error()) {
-      broken_ = true;
-      co_return Unavailable("bad data from " + endpoint_.Describe() + ": " +
-                            next.status().message());
-    }
-    ErrorCode ec = co_await ReceiveInto(socket_, reader_);
+    if (auto frame = TryReadFrame()) co_return std::move(*frame);
+    char* at = reader_.Prepare(kReadChunk);
+    ErrorCode ec;
+    size_t n = co_await socket_.async_read_some(asio::buffer(at, kReadChunk), Await(ec));
+    reader_.Commit(n);
     if (ec) {
       broken_ = true;
       co_return Unavailable("lost connection to " + endpoint_.Describe() + ": " + ec.message());

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <unordered_set>
@@ -36,11 +37,18 @@ class ServerConnection {
   // connect_timeout.
   awaitable<Status> Open(const ServerEndpoint& endpoint);
 
+  // Writes what the socket takes now, without waiting, and drops it from the front of
+  // `bytes`; whatever is left must go with Write. Nearly always all of it: the hot path
+  // then needs no coroutine frame.
+  Status WriteNow(std::string_view& bytes);
   // Writes all of `bytes`.
   awaitable<Status> Write(std::string_view bytes);
+  // The next whole message if one is buffered already (or the stream is bad), without
+  // waiting; nullopt when ReadFrame has to wait for more bytes.
+  std::optional<Result<BackendFrame>> TryReadFrame();
   // The next whole message from the server; its views stay valid until the next call.
   awaitable<Result<BackendFrame>> ReadFrame();
-  // True when a whole message is already buffered (ReadFrame will not wait).
+  // True when bytes of a next message are buffered already.
   bool HasBufferedData() const { return reader_.buffered() > 0; }
 
   // The io_context whose thread the socket's readiness wakes.

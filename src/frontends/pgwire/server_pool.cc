@@ -90,6 +90,41 @@ void ServerPools::RecordFailure(Pool& pool) {
                                        backoff, settings_.breaker_max_backoff);
 }
 
+size_t ServerPools::PickIdle(const Pool& pool, const asio::execution_context* home) {
+  // The most recently used connection whose socket this thread already polls, else the most
+  // recently used of any thread (moved to this one by the caller).
+  for (size_t i = pool.idle.size(); i-- > 0;) {
+    if (pool.idle[i]->home() == home) return i;
+  }
+  return pool.idle.size() - 1;
+}
+
+std::unique_ptr<ServerConnection> ServerPools::TryAcquireIdle(
+    const Shard& shard, const asio::any_io_executor& executor) {
+  const asio::execution_context* home = &asio::query(executor, asio::execution::context);
+  std::unique_ptr<ServerConnection> conn;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    Pool& pool = PoolFor(shard);
+    // Queued sessions go first; a shard that failed lately and connections to close are
+    // Acquire's business.
+    if (pool.idle.empty() || !pool.waiters.empty() || pool.failures > 0) return nullptr;
+    size_t pick = PickIdle(pool, home);
+    const ServerConnection& candidate = *pool.idle[pick];
+    if (candidate.broken() || Clock::now() - candidate.created_at() >= settings_.server_lifetime) {
+      return nullptr;
+    }
+    conn = std::move(pool.idle[pick]);
+    pool.idle.erase(pool.idle.begin() + static_cast<long>(pick));
+  }
+  conn->MoveTo(executor);
+  if (conn->broken()) {
+    Release(std::move(conn), false);
+    return nullptr;
+  }
+  return conn;
+}
+
 awaitable<Result<std::unique_ptr<ServerConnection>>> ServerPools::Acquire(const Shard& shard) {
   auto executor = co_await asio::this_coro::executor;
   const asio::execution_context* home = &asio::query(executor, asio::execution::context);
@@ -107,15 +142,7 @@ awaitable<Result<std::unique_ptr<ServerConnection>>> ServerPools::Acquire(const 
         co_return Unavailable("shard " + shard.id + " is unavailable: " + pool.last_error);
       }
       while (!pool.idle.empty()) {
-        // The most recently used connection whose socket this thread already polls, else
-        // the most recently used of any thread (moved to this one below).
-        size_t pick = pool.idle.size() - 1;
-        for (size_t i = pool.idle.size(); i-- > 0;) {
-          if (pool.idle[i]->home() == home) {
-            pick = i;
-            break;
-          }
-        }
+        size_t pick = PickIdle(pool, home);
         auto conn = std::move(pool.idle[pick]);
         pool.idle.erase(pool.idle.begin() + static_cast<long>(pick));
         if (!conn->broken() && now - conn->created_at() < settings_.server_lifetime) {

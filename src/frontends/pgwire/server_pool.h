@@ -53,6 +53,12 @@ class ServerPools {
   // fails, and with kResourceExhausted when no connection frees up within acquire_timeout.
   awaitable<Result<std::unique_ptr<ServerConnection>>> Acquire(const Shard& shard);
 
+  // An idle connection to `shard`, moved to `executor`'s thread, when one is ready and no
+  // session is queued ahead; null otherwise (then Acquire). Never waits, so the hot path of
+  // a transaction needs no coroutine for it.
+  std::unique_ptr<ServerConnection> TryAcquireIdle(const Shard& shard,
+                                                   const asio::any_io_executor& executor);
+
   // Gives a connection back. `reusable` must be false when the connection is in an unknown
   // state (mid-transaction, broken, failed reset): it is then closed.
   void Release(std::unique_ptr<ServerConnection> conn, bool reusable);
@@ -69,6 +75,8 @@ class ServerPools {
   struct Waiter;
   struct Pool;
   Pool& PoolFor(const Shard& shard);
+  // Index of the idle connection to hand out next (pool.idle must not be empty).
+  static size_t PickIdle(const Pool& pool, const asio::execution_context* home);
   void RecordFailure(Pool& pool);
   awaitable<void> JanitorLoop();
   void Sweep();

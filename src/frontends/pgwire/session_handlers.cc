@@ -323,8 +323,10 @@ awaitable<void> ClientSession::HandleQuery(std::string_view sql) {
   std::vector<TenantCandidate> found;
   Status st = info ? CollectTenantFromInfo(*info, found) : Status::Ok();
   std::string tenant;
+  std::string held;
   bool held_too_long = false;
-  Result<const Shard*> shard = co_await ChooseShardPastHold(st, found, &tenant, &held_too_long);
+  Result<const Shard*> shard = ChooseShardNow(st, found, &tenant, &held);
+  if (!held.empty()) shard = co_await WaitOutHold(found, &tenant, std::move(held), &held_too_long);
   if (!shard.ok()) {
     RefuseInTransaction(held_too_long ? kHeldTooLong : RouteSqlStateFor(shard.status()),
                         shard.status().message());
@@ -339,7 +341,7 @@ awaitable<void> ClientSession::HandleQuery(std::string_view sql) {
     co_await HandleEmbeddedQuery(*shard, sql, info);
     co_return;
   }
-  if (!server_) {
+  if (!server_ && !AttachIdle(**shard)) {
     st = co_await Attach(**shard);
     if (!st.ok()) {
       SendError(RouteSqlStateFor(st), st.message());
@@ -350,7 +352,11 @@ awaitable<void> ClientSession::HandleQuery(std::string_view sql) {
   AppendSessionReplay();
   Encode(server_out_, Query{sql});
   expect_.push_back(Expect{Expect::Action::kPass, "Z", true, {}, {}});
-  st = co_await FlushServer();
+  if (std::optional<Status> sent = FlushServerNow()) {
+    st = std::move(*sent);
+  } else {
+    st = co_await FlushServer();
+  }
   if (!st.ok()) {
     OnServerLost(st);
     co_return;
@@ -565,14 +571,16 @@ awaitable<void> ClientSession::HandleBatch() {
     co_return;
   }
   std::string tenant;
+  std::string held;
   bool held_too_long = false;
-  Result<const Shard*> shard = co_await ChooseShardPastHold(st, found, &tenant, &held_too_long);
+  Result<const Shard*> shard = ChooseShardNow(st, found, &tenant, &held);
+  if (!held.empty()) shard = co_await WaitOutHold(found, &tenant, std::move(held), &held_too_long);
   if (shard.ok() && RoutesEmbedded(*shard)) {
     co_await HandleEmbeddedBatch(*shard, messages, executed);
     finish();
     co_return;
   }
-  if (shard.ok() && !server_) {
+  if (shard.ok() && !server_ && !AttachIdle(**shard)) {
     st = co_await Attach(**shard);
     if (!st.ok()) shard = st;
   }
@@ -591,7 +599,11 @@ awaitable<void> ClientSession::HandleBatch() {
   for (size_t i = 0; i < messages.size(); ++i) AppendRewritten(messages[i], raws[i]);
   finish();
   unsynced_ = !has_sync;
-  st = co_await FlushServer();
+  if (std::optional<Status> sent = FlushServerNow()) {
+    st = std::move(*sent);
+  } else {
+    st = co_await FlushServer();
+  }
   if (!st.ok()) {
     OnServerLost(st);
     co_return;

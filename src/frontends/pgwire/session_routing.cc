@@ -46,20 +46,18 @@ Result<const Shard*> ClientSession::ChooseShard(const std::vector<TenantCandidat
   held_tenant->clear();
   // The first of hint, SET, startup option decides; tenants the statement itself names (key
   // columns) must then live on the same shard, or the statement would touch another
-  // shard's tenant where its rows are not.
-  std::vector<TenantCandidate> ordered;
+  // shard's tenant where its rows are not. Runs for every transaction: views, no copies.
+  const TenantCandidate* hint = nullptr;
   for (const auto& c : found) {
     if (c.source == "hint") {
-      ordered.push_back(c);
+      hint = &c;
       break;
     }
   }
-  if (ordered.empty() && set_tenant_) ordered.push_back({*set_tenant_, "SET domicile.tenant"});
-  if (ordered.empty() && startup_tenant_) ordered.push_back({*startup_tenant_, "startup option"});
-  for (const auto& c : found) {
-    if (c.source != "hint") ordered.push_back(c);
-  }
-  if (ordered.empty()) {
+  const std::string* session_tenant = set_tenant_ ? &*set_tenant_
+                                      : startup_tenant_ ? &*startup_tenant_
+                                                        : nullptr;
+  if (hint == nullptr && session_tenant == nullptr && found.empty()) {
     if (Attached()) return static_cast<const Shard*>(nullptr);  // stays on the attached shard
     return InvalidArgument(
         "domicile could not tell which tenant this statement is for: use SET domicile.tenant, "
@@ -71,22 +69,45 @@ Result<const Shard*> ClientSession::ChooseShard(const std::vector<TenantCandidat
   route_map_ = ctx_.resolver.Snapshot();
   const ShardMap* snapshot = route_map_.get();
   const Shard* shard = nullptr;
-  for (const auto& c : ordered) {
-    auto id = NormalizeId("tenant", c.tenant);
-    if (!id.ok()) return NotFound("unknown tenant '" + c.tenant + "' (from " + std::string(c.source) + ")");
-    auto route = snapshot->Resolve(*id);
-    if (!route.ok()) {
-      return NotFound("unknown tenant '" + *id + "' (from " + std::string(c.source) + ")");
+  // `normalized`: SET and the startup option stored the id normalised already.
+  auto consider = [&](std::string_view raw, std::string_view source, bool normalized) -> Status {
+    std::string normalized_id;
+    std::string_view id = raw;
+    if (!normalized) {
+      auto n = NormalizeId("tenant", raw);
+      if (!n.ok()) {
+        return NotFound("unknown tenant '" + std::string(raw) + "' (from " +
+                        std::string(source) + ")");
+      }
+      normalized_id = std::move(*n);
+      id = normalized_id;
     }
-    if (route->tenant->state == TenantState::kHeld && held_tenant->empty()) *held_tenant = *id;
+    auto route = snapshot->Resolve(id);
+    if (!route.ok()) {
+      return NotFound("unknown tenant '" + std::string(id) + "' (from " + std::string(source) +
+                      ")");
+    }
+    if (route->tenant->state == TenantState::kHeld && held_tenant->empty()) *held_tenant = id;
     if (shard == nullptr) {
       shard = route->shard;
-      *chosen_tenant = *id;
+      chosen_tenant->assign(id);
     } else if (route->shard->id != shard->id) {
-      return Conflict("tenant '" + *id + "' (from " + std::string(c.source) + ") lives on shard " +
-                      route->shard->id + ", but this statement runs on shard " + shard->id +
-                      " for tenant '" + *chosen_tenant + "'");
+      return Conflict("tenant '" + std::string(id) + "' (from " + std::string(source) +
+                      ") lives on shard " + route->shard->id +
+                      ", but this statement runs on shard " + shard->id + " for tenant '" +
+                      *chosen_tenant + "'");
     }
+    return Status::Ok();
+  };
+  if (hint != nullptr) {
+    DOMICILE_RETURN_IF_ERROR(consider(hint->tenant, hint->source, false));
+  } else if (session_tenant != nullptr) {
+    DOMICILE_RETURN_IF_ERROR(consider(*session_tenant,
+                                      set_tenant_ ? "SET domicile.tenant" : "startup option",
+                                      true));
+  }
+  for (const auto& c : found) {
+    if (c.source != "hint") DOMICILE_RETURN_IF_ERROR(consider(c.tenant, c.source, false));
   }
   if (Attached() && attached_shard_ != shard->id) {
     if (InTransaction() || pinned_state_ != 0) {
@@ -108,13 +129,21 @@ Result<const Shard*> ClientSession::ChooseShard(const std::vector<TenantCandidat
   return shard;
 }
 
-awaitable<Result<const Shard*>> ClientSession::ChooseShardPastHold(
-    const Status& collected, const std::vector<TenantCandidate>& found,
-    std::string* chosen_tenant, bool* hold_timed_out) {
-  if (!collected.ok()) co_return collected;
-  std::string held;
-  Result<const Shard*> shard = ChooseShard(found, chosen_tenant, &held);
-  if (!shard.ok() || held.empty() || InTransaction()) co_return shard;
+Result<const Shard*> ClientSession::ChooseShardNow(const Status& collected,
+                                                   const std::vector<TenantCandidate>& found,
+                                                   std::string* chosen_tenant,
+                                                   std::string* wait_for) {
+  wait_for->clear();
+  if (!collected.ok()) return collected;
+  Result<const Shard*> shard = ChooseShard(found, chosen_tenant, wait_for);
+  if (!shard.ok() || InTransaction()) wait_for->clear();  // a running transaction is never held
+  return shard;
+}
+
+awaitable<Result<const Shard*>> ClientSession::WaitOutHold(
+    const std::vector<TenantCandidate>& found, std::string* chosen_tenant, std::string held,
+    bool* hold_timed_out) {
+  Result<const Shard*> shard = static_cast<const Shard*>(nullptr);
   using Clock = std::chrono::steady_clock;
   const Clock::time_point start = Clock::now();
   const Clock::time_point deadline = start + ctx_.settings.hold_timeout;
@@ -146,8 +175,17 @@ bool ClientSession::InTransaction() const {
          (embedded_->status() != 'I' || !embedded_->synced());
 }
 
+bool ClientSession::AttachIdle(const Shard& shard) {
+  if (server_) return true;
+  server_ = ctx_.pools.TryAcquireIdle(shard, socket_.get_executor());
+  if (!server_) return false;
+  attached_shard_ = shard.id;
+  ctx_.cancels.SetTarget(cancel_pid_, server_->cancel_target());
+  return true;
+}
+
 awaitable<Status> ClientSession::Attach(const Shard& shard) {
-  if (server_) co_return Status::Ok();
+  if (AttachIdle(shard)) co_return Status::Ok();
   auto conn = co_await ctx_.pools.Acquire(shard);
   if (!conn.ok()) co_return conn.status();
   server_ = std::move(*conn);
@@ -209,8 +247,20 @@ void ClientSession::AppendSessionReplay() {
   }
 }
 
+std::optional<Status> ClientSession::FlushServerNow() {
+  if (server_out_.empty()) return Status::Ok();
+  std::string_view rest = server_out_;
+  Status st = server_->WriteNow(rest);
+  if (!st.ok() || rest.empty()) {
+    server_out_.clear();
+    return st;
+  }
+  server_out_.erase(0, server_out_.size() - rest.size());
+  return std::nullopt;
+}
+
 awaitable<Status> ClientSession::FlushServer() {
-  if (server_out_.empty()) co_return Status::Ok();
+  if (auto done = FlushServerNow()) co_return *done;
   Status st = co_await server_->Write(server_out_);
   server_out_.clear();
   co_return st;
@@ -238,29 +288,38 @@ awaitable<Status> ClientSession::Relay() {
       expect_.pop_front();
     }
     if (expect_.empty()) break;
-    if (!server_->HasBufferedData() || client_out_.size() > 64 * 1024) co_await FlushClient();
-    auto frame = co_await server_->ReadFrame();
-    if (!frame.ok()) {
-      OnServerLost(frame.status());
-      co_return frame.status();
+    // Whole messages already buffered are taken without a coroutine; before waiting for
+    // more, the client gets what it has so far.
+    std::optional<Result<BackendFrame>> frame = server_->TryReadFrame();
+    if (!frame || client_out_.size() > 64 * 1024) {
+      if (!FlushClientNow()) co_await FlushClient();
     }
+    if (!frame) {
+      Result<BackendFrame> read = co_await server_->ReadFrame();
+      frame.emplace(std::move(read));
+    }
+    if (!frame->ok()) {
+      OnServerLost(frame->status());
+      co_return frame->status();
+    }
+    const BackendFrame& got = **frame;
     Expect& head = expect_.front();
     bool pass = head.action == Expect::Action::kPass;
-    char type = frame->type;
+    char type = got.type;
     switch (type) {
       case be::kNoticeResponse:
       case be::kNotificationResponse:
-        if (pass) client_out_ += frame->raw;
+        if (pass) client_out_ += got.raw;
         continue;
       case be::kParameterStatus: {
-        auto p = ParseParameterStatus(*frame);
+        auto p = ParseParameterStatus(got);
         if (p.ok()) server_->NoteParameter(p->name, p->value);
-        if (pass) client_out_ += frame->raw;
+        if (pass) client_out_ += got.raw;
         continue;
       }
       case be::kErrorResponse:
         if (head.action != Expect::Action::kSwallow || !head.is_sync) {
-          client_out_ += frame->raw;  // an injected Parse's failure is the client's failure
+          client_out_ += got.raw;  // an injected Parse's failure is the client's failure
           saw_error_ = true;
         }
         if (!head.is_sync) {
@@ -269,18 +328,18 @@ awaitable<Status> ClientSession::Relay() {
         }
         continue;
       case be::kReadyForQuery: {
-        auto rfq = ParseReadyForQuery(*frame);
+        auto rfq = ParseReadyForQuery(got);
         char status = rfq.ok() ? static_cast<char>(rfq->status) : 'E';
         server_status_ = status;
         if (pass) {
-          client_out_ += frame->raw;
+          client_out_ += got.raw;
           tx_status_ = status;
         }
         expect_.pop_front();
         continue;
       }
       case be::kCopyInResponse:
-        client_out_ += frame->raw;
+        client_out_ += got.raw;
         co_await FlushClient();
         {
           Status st = co_await RelayCopyIn();
@@ -288,12 +347,12 @@ awaitable<Status> ClientSession::Relay() {
         }
         continue;
       case be::kCopyBothResponse:
-        client_out_ += frame->raw;
+        client_out_ += got.raw;
         continue;
       default:
         break;
     }
-    if (pass) client_out_ += frame->raw;
+    if (pass) client_out_ += got.raw;
     if (head.ends.find(type) != std::string_view::npos) {
       if (type == be::kParseComplete && !head.prepares.empty()) {
         server_->prepared().insert(head.prepares);  // the statement now exists there
@@ -301,7 +360,7 @@ awaitable<Status> ClientSession::Relay() {
       expect_.pop_front();
     }
   }
-  co_await FlushClient();
+  if (!FlushClientNow()) co_await FlushClient();
   co_return Status::Ok();
 }
 
