@@ -11,7 +11,7 @@
 #   ROUNDS=R           rounds; tps is the median over rounds          (default 3)
 #   CLIENTS="8 64"     client counts for the throughput runs; -j is min(JOBS, clients)
 #   JOBS=2             pgbench threads
-#   WORKERS=2          domicile serve --workers
+#   WORKERS=N          domicile serve --workers (default: its own, half the cores, at least 1)
 #   POOL_SIZE=20       PgBouncer default_pool_size and domicile [pool] max_size
 #   SCALE=10           pgbench -i -s (one-shard mode)
 #   TENANTS=100        tenants 1..N (two-shard mode), odd ones on shard a, even on b
@@ -44,7 +44,7 @@ if [[ -n "${DURATION:-}" ]]; then T="$DURATION"; elif [[ "${QUICK:-0}" == 1 ]]; 
 ROUNDS="${ROUNDS:-3}"
 CLIENTS="${CLIENTS:-8 64}"
 JOBS="${JOBS:-2}"
-WORKERS="${WORKERS:-2}"
+WORKERS="${WORKERS:-$(( $(nproc) / 2 > 1 ? $(nproc) / 2 : 1 ))}"  # what serve picks itself
 POOL_SIZE="${POOL_SIZE:-20}"
 SCALE="${SCALE:-10}"
 TENANTS="${TENANTS:-100}"

@@ -37,6 +37,7 @@ Status RunServe(const std::string& data_dir, ServeConfig config,
                            "listens on loopback only; add [users] to listen on " +
                            config.listen_host);
   }
+  if (config.workers <= 0) config.workers = DefaultWorkers();
   auto store = OpenCatalog(data_dir, /*create=*/false);
   if (!store.ok()) return store.status();
   Resolver resolver(**store, ResolverOptions{config.catalog_ttl});
@@ -88,7 +89,7 @@ void AddServeCommand(CLI::App& app, Action* action) {
   serve->add_option("--listen", options->listen, "HOST:PORT to listen on (default 127.0.0.1:6432)");
   serve->add_option("--config", options->config_path, "settings file (TOML, see README)")
       ->check(CLI::ExistingFile);
-  serve->add_option("--workers", options->workers, "network threads (default 2)")
+  serve->add_option("--workers", options->workers, "network threads (default: half the cores, at least 1)")
       ->check(CLI::Range(1, 256));
   serve->add_option("--embedded-threads", options->embedded_threads,
                     "worker threads running statements on sqlite shards (default 2)")

@@ -2,8 +2,10 @@
 
 #include <toml++/toml.h>
 
+#include <algorithm>
 #include <charconv>
 #include <set>
+#include <thread>
 #include <vector>
 
 namespace domicile::cli {
@@ -72,6 +74,10 @@ class ConfigReader {
 };
 
 }  // namespace
+
+int DefaultWorkers() {
+  return std::max(1, static_cast<int>(std::thread::hardware_concurrency() / 2));
+}
 
 Status ParseListen(const std::string& text, ServeConfig* config) {
   size_t colon = text.rfind(':');
