@@ -270,6 +270,7 @@ cat >"$DOM_DIR/settings.toml" <<TOML
 [pool]
 mode = "transaction"
 max_size = $POOL_SIZE
+global_max = $POOL_SIZE  # as many server connections as PgBouncer's one pool, in both modes
 
 [routing]
 tenant_key = "tenant_id"

@@ -90,6 +90,24 @@ void ServerPools::RecordFailure(Pool& pool) {
                                        backoff, settings_.breaker_max_backoff);
 }
 
+std::unique_ptr<ServerConnection> ServerPools::EvictIdleElsewhere(const Pool& keep) {
+  Pool* victim = nullptr;
+  for (auto& [id, pool] : pools_) {
+    if (pool.get() == &keep || pool->idle.empty()) continue;
+    // The longest idle connection overall: idle lists keep the most recently used last.
+    if (victim == nullptr ||
+        pool->idle.front()->last_used() < victim->idle.front()->last_used()) {
+      victim = pool.get();
+    }
+  }
+  if (victim == nullptr) return nullptr;
+  std::unique_ptr<ServerConnection> conn = std::move(victim->idle.front());
+  victim->idle.erase(victim->idle.begin());
+  --victim->total;
+  --total_;
+  return conn;
+}
+
 size_t ServerPools::PickIdle(const Pool& pool, const asio::execution_context* home) {
   // The most recently used connection whose socket this thread already polls, else the most
   // recently used of any thread (moved to this one by the caller).
@@ -160,10 +178,20 @@ awaitable<Result<std::unique_ptr<ServerConnection>>> ServerPools::Acquire(const 
         lock.lock();
       }
       if (moved_broken) continue;
+      std::unique_ptr<ServerConnection> evicted;
+      if (pool.total < settings_.max_size && total_ >= settings_.global_max) {
+        // At the global cap, an idle connection of another shard makes room: traffic that
+        // moved between shards must not queue behind connections nobody uses.
+        evicted = EvictIdleElsewhere(pool);
+      }
       if (pool.total < settings_.max_size && total_ < settings_.global_max) {
         ++pool.total;
         ++total_;
         endpoint = pool.endpoint;
+        if (evicted) {
+          lock.unlock();
+          evicted.reset();  // closes outside the lock
+        }
       } else {
         if (now >= deadline) {
           co_return ResourceExhausted("no server connection for shard " + shard.id +
@@ -229,6 +257,7 @@ void ServerPools::Release(std::unique_ptr<ServerConnection> conn, bool reusable)
       !SameServer(it->second->endpoint, conn->endpoint())) {
     if (it != pools_.end() && it->second->total > 0) --it->second->total;  // carried over
     --total_;
+    WakeCapWaiter(nullptr);
     lock.unlock();
     conn.reset();
     return;
@@ -254,6 +283,7 @@ void ServerPools::Release(std::unique_ptr<ServerConnection> conn, bool reusable)
       return;
     }
     pool.idle.push_back(std::move(conn));
+    if (total_ >= settings_.global_max) WakeCapWaiter(&pool);  // it may evict this one
     return;
   }
   --pool.total;
@@ -263,9 +293,25 @@ void ServerPools::Release(std::unique_ptr<ServerConnection> conn, bool reusable)
     pool.waiters.pop_front();
     waiter->retry = true;
     asio::post(waiter->timer.get_executor(), [waiter] { waiter->timer.cancel(); });
+  } else {
+    WakeCapWaiter(&pool);  // a slot under global_max freed up
   }
   lock.unlock();
   conn.reset();
+}
+
+void ServerPools::WakeCapWaiter(const Pool* except) {
+  for (auto& [id, pool] : pools_) {
+    // Queued below its own max_size: it waits for the global cap only.
+    if (pool.get() == except || pool->waiters.empty() || pool->total >= settings_.max_size) {
+      continue;
+    }
+    auto waiter = pool->waiters.front();
+    pool->waiters.pop_front();
+    waiter->retry = true;
+    asio::post(waiter->timer.get_executor(), [waiter] { waiter->timer.cancel(); });
+    return;
+  }
 }
 
 void ServerPools::StartJanitor() {
@@ -312,6 +358,7 @@ void ServerPools::Sweep() {
       pool->total -= keep_from;
       total_ -= keep_from;
     }
+    for (size_t i = 0; i < doomed.size(); ++i) WakeCapWaiter(nullptr);  // slots freed up
   }
   doomed.clear();  // closes outside the lock
 }

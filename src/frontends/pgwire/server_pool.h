@@ -75,6 +75,12 @@ class ServerPools {
   struct Waiter;
   struct Pool;
   Pool& PoolFor(const Shard& shard);
+  // Takes the longest-idle connection of a pool other than `keep` out of the accounting
+  // (the caller closes it, outside the lock); null when no other pool has one. mu_ held.
+  std::unique_ptr<ServerConnection> EvictIdleElsewhere(const Pool& keep);
+  // Wakes one session queued on a pool other than `except` only because of global_max, to
+  // retry (and take a freed slot or evict an idle connection). mu_ held.
+  void WakeCapWaiter(const Pool* except);
   // Index of the idle connection to hand out next (pool.idle must not be empty).
   static size_t PickIdle(const Pool& pool, const asio::execution_context* home);
   void RecordFailure(Pool& pool);

@@ -75,6 +75,38 @@ TEST_F(PgwirePoolTest, DeallocateAllFromOneClientKeepsOthersPreparedStatements) 
   EXPECT_EQ(r.sqlstate, "26000") << r.Describe();
 }
 
+class PgwireGlobalCapTest : public PgwireTest {
+ protected:
+  static void SetUpTestSuite() {
+    StartRouter("[pool]\nglobal_max = 1\nacquire_timeout_ms = 3000\n");
+  }
+  static void TearDownTestSuite() { StopRouter(); }
+};
+
+// One server connection in all: a shard that gets traffic takes it over from a shard whose
+// connection sits idle, instead of queueing until the timeout (53300).
+TEST_F(PgwireGlobalCapTest, AnIdleConnectionOfAnotherShardMakesRoom) {
+  PgClient eu(ConninfoFor("e1"));
+  PgClient br(ConninfoFor("b1"));
+  ASSERT_TRUE(eu.connected() && br.connected());
+  for (int round = 0; round < 3; ++round) {
+    for (auto* client : {&eu, &br}) {
+      auto start = Clock::now();
+      auto r = client->Exec("SELECT current_database()");
+      EXPECT_TRUE(r.ok) << "round " << round << ": " << r.Describe();
+      EXPECT_LT(Clock::now() - start, milliseconds(2000)) << "round " << round;
+    }
+  }
+  // While one shard's connection is busy, the other shard waits and then gets 53300.
+  ASSERT_TRUE(eu.Exec("BEGIN").ok);
+  ASSERT_TRUE(eu.Exec("SELECT 1").ok);
+  auto r = br.Exec("SELECT current_database()");
+  EXPECT_EQ(r.sqlstate, "53300") << r.Describe();
+  ASSERT_TRUE(eu.Exec("COMMIT").ok);
+  r = br.Exec("SELECT current_database()");
+  EXPECT_EQ(r.Scalar(), "br1") << r.Describe();
+}
+
 class PgwireShardFailureTest : public PgwireTest {
  protected:
   static void SetUpTestSuite() {
