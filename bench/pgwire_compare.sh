@@ -12,7 +12,7 @@
 #   CLIENTS="8 64"     client counts for the throughput runs; -j is min(JOBS, clients)
 #   JOBS=2             pgbench threads
 #   WORKERS=N          domicile serve --workers (default: its own, half the cores, at least 1)
-#   POOL_SIZE=20       PgBouncer default_pool_size and domicile [pool] max_size
+#   POOL_SIZE=20       PgBouncer default_pool_size; domicile [pool] max_size and global_max
 #   SCALE=10           pgbench -i -s (one-shard mode)
 #   TENANTS=100        tenants 1..N (two-shard mode), odd ones on shard a, even on b
 #   ACCOUNTS=5000      accounts per tenant (two-shard mode)
