@@ -12,7 +12,8 @@
 #   CLIENTS="8 64"     client counts for the throughput runs; -j is min(JOBS, clients)
 #   JOBS=2             pgbench threads
 #   WORKERS=N          domicile serve --workers (default: its own, half the cores, at least 1)
-#   POOL_SIZE=20       PgBouncer default_pool_size; domicile [pool] max_size and global_max
+#   POOL_SIZE=20       PgBouncer default_pool_size; domicile [pool] global_max, and max_size
+#                      per shard (POOL_SIZE / shards: the same server connections in all)
 #   SCALE=10           pgbench -i -s (one-shard mode)
 #   TENANTS=100        tenants 1..N (two-shard mode), odd ones on shard a, even on b
 #   ACCOUNTS=5000      accounts per tenant (two-shard mode)
@@ -266,11 +267,13 @@ TOML
     done
   fi
 } >"$DOM_DIR/topology.toml"
+# As many server connections in all as PgBouncer's one pool: each shard gets its share.
+SHARD_POOL_SIZE=$(( POOL_SIZE / ${#DBS[@]} > 0 ? POOL_SIZE / ${#DBS[@]} : 1 ))
 cat >"$DOM_DIR/settings.toml" <<TOML
 [pool]
 mode = "transaction"
-max_size = $POOL_SIZE
-global_max = $POOL_SIZE  # as many server connections as PgBouncer's one pool, in both modes
+max_size = $SHARD_POOL_SIZE
+global_max = $POOL_SIZE
 
 [routing]
 tenant_key = "tenant_id"
@@ -439,7 +442,7 @@ percentile() {
 REPORT="$WORK/report.txt"
 {
   echo "pgwire_compare.sh$([[ $TWO_SHARDS == 1 ]] && echo " --two-shards"): ${T}s per run, $ROUNDS rounds (median), \
-pgbench -j min($JOBS, clients) -n, pool $POOL_SIZE, domicile --workers $WORKERS"
+pgbench -j min($JOBS, clients) -n, pool $POOL_SIZE (domicile: $SHARD_POOL_SIZE per shard), domicile --workers $WORKERS"
   if [[ "$TWO_SHARDS" == 1 ]]; then
     echo "two shards (shard_a, shard_b) on one PostgreSQL, $TENANTS tenants x $ACCOUNTS accounts;" \
       "direct and PgBouncer run against shard_a; domicile routes by tenant_id in the SQL"

@@ -8,6 +8,12 @@ using Clock = std::chrono::steady_clock;
 
 namespace {
 
+// At global_max, how long another shard's connection must have sat idle before a session
+// may close it to open its own: a busy shard reuses its connections within microseconds,
+// so this never takes one it still uses, and pools under a full cap do not thrash
+// (closing and opening server connections, each a new PostgreSQL backend).
+constexpr std::chrono::milliseconds kEvictAfterIdle{100};
+
 // How far down the queue Release looks for a waiter on the released connection's thread.
 constexpr long kHandOverLookahead = 4;
 
@@ -90,10 +96,14 @@ void ServerPools::RecordFailure(Pool& pool) {
                                        backoff, settings_.breaker_max_backoff);
 }
 
-std::unique_ptr<ServerConnection> ServerPools::EvictIdleElsewhere(const Pool& keep) {
+std::unique_ptr<ServerConnection> ServerPools::EvictIdleElsewhere(const Pool& keep,
+                                                                  Clock::time_point now) {
   Pool* victim = nullptr;
   for (auto& [id, pool] : pools_) {
-    if (pool.get() == &keep || pool->idle.empty()) continue;
+    if (pool.get() == &keep || pool->idle.empty() ||
+        now - pool->idle.front()->last_used() < kEvictAfterIdle) {
+      continue;
+    }
     // The longest idle connection overall: idle lists keep the most recently used last.
     if (victim == nullptr ||
         pool->idle.front()->last_used() < victim->idle.front()->last_used()) {
@@ -182,7 +192,7 @@ awaitable<Result<std::unique_ptr<ServerConnection>>> ServerPools::Acquire(const 
       if (pool.total < settings_.max_size && total_ >= settings_.global_max) {
         // At the global cap, an idle connection of another shard makes room: traffic that
         // moved between shards must not queue behind connections nobody uses.
-        evicted = EvictIdleElsewhere(pool);
+        evicted = EvictIdleElsewhere(pool, now);
       }
       if (pool.total < settings_.max_size && total_ < settings_.global_max) {
         ++pool.total;
@@ -201,7 +211,10 @@ awaitable<Result<std::unique_ptr<ServerConnection>>> ServerPools::Acquire(const 
                                       ", " + std::to_string(total_.load()) + " connections in all)");
         }
         waiter = std::make_shared<Waiter>(executor);
-        waiter->timer.expires_at(deadline);
+        // Held back by global_max only: look again once another shard's connection may have
+        // sat idle long enough to be evicted.
+        bool cap_only = pool.total < settings_.max_size;
+        waiter->timer.expires_at(cap_only ? std::min(deadline, now + kEvictAfterIdle) : deadline);
         pool.waiters.push_back(waiter);
       }
     }
@@ -283,7 +296,6 @@ void ServerPools::Release(std::unique_ptr<ServerConnection> conn, bool reusable)
       return;
     }
     pool.idle.push_back(std::move(conn));
-    if (total_ >= settings_.global_max) WakeCapWaiter(&pool);  // it may evict this one
     return;
   }
   --pool.total;

@@ -75,9 +75,11 @@ class ServerPools {
   struct Waiter;
   struct Pool;
   Pool& PoolFor(const Shard& shard);
-  // Takes the longest-idle connection of a pool other than `keep` out of the accounting
-  // (the caller closes it, outside the lock); null when no other pool has one. mu_ held.
-  std::unique_ptr<ServerConnection> EvictIdleElsewhere(const Pool& keep);
+  // Takes the longest-idle connection of a pool other than `keep`, idle for at least
+  // kEvictAfterIdle, out of the accounting (the caller closes it, outside the lock); null
+  // when there is none. mu_ held.
+  std::unique_ptr<ServerConnection> EvictIdleElsewhere(const Pool& keep,
+                                                       std::chrono::steady_clock::time_point now);
   // Wakes one session queued on a pool other than `except` only because of global_max, to
   // retry (and take a freed slot or evict an idle connection). mu_ held.
   void WakeCapWaiter(const Pool* except);
