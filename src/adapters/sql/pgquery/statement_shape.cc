@@ -63,6 +63,7 @@ std::optional<ShapeScan> ScanShape(std::string_view sql) {
   scan.body = StatementBody(sql);
   std::string_view s = scan.body;
   scan.shape.reserve(s.size());
+  scan.literals.reserve(4);  // typical statements have a few: one allocation, not a growth series
   size_t i = 0;
   bool last_was_string = false;  // 'a' 'b' across a newline is one literal in PostgreSQL
   while (i < s.size()) {
@@ -200,12 +201,14 @@ std::shared_ptr<const StatementInfo> InstantiateShape(const StatementInfo& tmpl,
   // This text's own literals in the template's slots, then tenant and conflict derived by
   // the same code as for a full parse.
   TenantRefs refs;
+  refs.refs.reserve(tmpl.statements[0].tenant_refs.size());
   for (const TenantRef& ref : tmpl.statements[0].tenant_refs) {
     if (!IsSlot(ref)) {
       refs.Add(ref);
       continue;
     }
-    size_t index = std::stoul(ref.literal.substr(1));
+    size_t index = 0;  // the slot's number, written by Slot()
+    for (size_t i = 1; i < ref.literal.size(); ++i) index = index * 10 + (ref.literal[i] - '0');
     if (index >= scan.literals.size()) return nullptr;
     refs.Add(TenantRef::Literal(scan.literals[index]));
   }
