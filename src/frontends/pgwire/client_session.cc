@@ -45,14 +45,19 @@ ClientSession::~ClientSession() {
   if (server_) ctx_.pools.Release(std::move(server_), false);
 }
 
+std::optional<Status> ClientSession::NextBufferedMessage(FrontendMessage& message) {
+  auto next = decoder_.Next();
+  if (next.has_value()) {
+    message = std::move(next).value();
+    return Status::Ok();
+  }
+  if (next.is_error()) return next.status();
+  return std::nullopt;
+}
+
 awaitable<Status> ClientSession::ReadMessage(FrontendMessage& message) {
   while (true) {
-    auto next = decoder_.Next();
-    if (next.has_value()) {
-      message = std::move(next).value();
-      co_return Status::Ok();
-    }
-    if (next.is_error()) co_return next.status();
+    if (std::optional<Status> got = NextBufferedMessage(message)) co_return std::move(*got);
     if (!FlushClientNow()) co_await FlushClient();
     char* at = decoder_.Prepare(kReadChunk);
     ErrorCode ec;
@@ -319,7 +324,13 @@ awaitable<void> ClientSession::Run() {
   }
   FrontendMessage message;
   while (!closed_) {
-    Status st = co_await ReadMessage(message);
+    // A batch's messages arrive together: those already buffered need no coroutine.
+    Status st;
+    if (std::optional<Status> got = NextBufferedMessage(message)) {
+      st = std::move(*got);
+    } else {
+      st = co_await ReadMessage(message);
+    }
     if (!st.ok()) {
       if (!closed_) {
         EncodeError(client_out_, "FATAL", kSqlStateProtocolViolation, st.message());

@@ -63,6 +63,9 @@ class ClientSession : public std::enable_shared_from_this<ClientSession> {
 
   // Reads the next client message into `message` (views valid until the next read).
   awaitable<Status> ReadMessage(FrontendMessage& message);
+  // The same for a message already buffered, without waiting: nullopt when more bytes are
+  // needed (then ReadMessage).
+  std::optional<Status> NextBufferedMessage(FrontendMessage& message);
   awaitable<void> HandleCancel(const CancelRequest& cancel);
 
   // The main loop's steps.
