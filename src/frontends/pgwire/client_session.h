@@ -134,6 +134,9 @@ class ClientSession : public std::enable_shared_from_this<ClientSession> {
   std::string LocalStatement(const StatementDetail& stmt, bool apply);
   awaitable<void> HandleAbortedQuery(const std::shared_ptr<const StatementInfo>& info);
   void AnswerRouterVariable(const StatementDetail& stmt);
+  // SHOW domicile.stats (the router's counters) and SHOW domicile.pools (per shard).
+  void AnswerStats();
+  void AnswerPools();
   void SendError(std::string_view sqlstate, std::string_view message,
                  std::string_view detail = {});
   void SendReady();

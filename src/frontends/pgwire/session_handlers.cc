@@ -174,13 +174,15 @@ std::string ClientSession::LocalStatement(const StatementDetail& stmt, bool appl
 
 void ClientSession::AnswerRouterVariable(const StatementDetail& stmt) {
   const std::string& name = stmt.variable.name;
-  if (name != "domicile.tenant" && name != "domicile.shard") {
+  const bool report = name == "domicile.stats" || name == "domicile.pools";
+  if (name != "domicile.tenant" && name != "domicile.shard" && !report) {
     SendError("42704", "unrecognized configuration parameter \"" + name + "\"");
     return;
   }
   if (stmt.kind == StatementKind::kSetRouterVar) {
     if (name != "domicile.tenant") {
-      SendError("55P02", "parameter \"domicile.shard\" is read-only: set domicile.tenant");
+      SendError("55P02", "parameter \"" + name + "\" is read-only" +
+                             (report ? std::string() : ": set domicile.tenant"));
       return;
     }
     auto id = NormalizeId("tenant", stmt.variable.value);
@@ -202,6 +204,14 @@ void ClientSession::AnswerRouterVariable(const StatementDetail& stmt) {
     Encode(client_out_, CommandComplete{"RESET"});
     return;
   }
+  if (name == "domicile.stats") {
+    AnswerStats();
+    return;
+  }
+  if (name == "domicile.pools") {
+    AnswerPools();
+    return;
+  }
   std::string value;
   std::optional<std::string> tenant = set_tenant_ ? set_tenant_ : startup_tenant_;
   if (name == "domicile.tenant") {
@@ -218,6 +228,61 @@ void ClientSession::AnswerRouterVariable(const StatementDetail& stmt) {
   field.type_len = -1;
   Encode(client_out_, RowDescription{{field}});
   Encode(client_out_, DataRow{{std::string_view(value)}});
+  Encode(client_out_, CommandComplete{"SHOW"});
+}
+
+namespace {
+
+FieldDescription TextField(std::string_view name) {
+  FieldDescription field;
+  field.name = name;
+  field.type_oid = 25;  // text
+  field.type_len = -1;
+  return field;
+}
+
+FieldDescription Int8Field(std::string_view name) {
+  FieldDescription field;
+  field.name = name;
+  field.type_oid = 20;  // int8
+  field.type_len = 8;
+  return field;
+}
+
+}  // namespace
+
+void ClientSession::AnswerStats() {
+  const RouterCounters& c = ctx_.counters;
+  const std::pair<std::string_view, int64_t> rows[] = {
+      {"clients", c.clients.load()},
+      {"pinned_clients", c.pinned_clients.load()},
+      {"transactions", c.transactions.load()},
+      {"refused", c.refused.load()},
+      {"held_transactions", c.held_transactions.load()},
+      {"held_ms", c.held_ms.load()},
+      {"hold_timeouts", c.hold_timeouts.load()},
+      {"server_connections", static_cast<int64_t>(ctx_.pools.total_connections())},
+  };
+  Encode(client_out_, RowDescription{{TextField("name"), Int8Field("value")}});
+  for (const auto& [row_name, value] : rows) {
+    std::string text = std::to_string(value);
+    Encode(client_out_, DataRow{{row_name, std::string_view(text)}});
+  }
+  Encode(client_out_, CommandComplete{"SHOW"});
+}
+
+void ClientSession::AnswerPools() {
+  Encode(client_out_, RowDescription{{TextField("shard"), Int8Field("idle"),
+                                      Int8Field("active"), Int8Field("waiting"),
+                                      TextField("down")}});
+  for (const PoolStats& pool : ctx_.pools.Stats()) {
+    std::string idle = std::to_string(pool.idle);
+    std::string active = std::to_string(pool.active);
+    std::string waiting = std::to_string(pool.waiting);
+    Encode(client_out_, DataRow{{std::string_view(pool.shard), std::string_view(idle),
+                                 std::string_view(active), std::string_view(waiting),
+                                 std::string_view(pool.down ? "yes" : "no")}});
+  }
   Encode(client_out_, CommandComplete{"SHOW"});
 }
 

@@ -2,7 +2,9 @@
 // server connection serves its next transaction; temp tables pin the connection.
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <set>
+#include <thread>
 
 #include "integration/pgwire/pgwire_cluster.h"
 #include "support/pg_client.h"
@@ -95,6 +97,62 @@ TEST_F(PgwireSessionStateTest, TempTableStaysUsableInLaterTransactions) {
   EXPECT_TRUE(r.ok) << r.Describe();
   r = owner->Exec("SELECT current_database()");
   EXPECT_EQ(r.Scalar(), "br1") << r.Describe();
+}
+
+// The value of row `name` of a two-column (name, value) result, or "" when absent.
+std::string ValueOf(const PgResult& r, const std::string& name) {
+  for (const auto& row : r.rows) {
+    if (row.size() == 2 && row[0] == name) return row[1].value_or("");
+  }
+  return "";
+}
+
+// Counters change on the owner's thread just after its client has the answer, so another
+// client may look a moment early: polls `name` for up to 2 s until it reads `want`.
+std::string StatEventually(PgClient& client, const std::string& name, const std::string& want) {
+  std::string got;
+  for (int i = 0; i < 200; ++i) {
+    got = ValueOf(client.Exec("SHOW domicile.stats"), name);
+    if (got == want) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  return got;
+}
+
+TEST_F(PgwireSessionStateTest, ShowDomicileStatsAndPoolsReportTheRouter) {
+  auto owner = Connect("b1");
+  auto watcher = Connect("b2");
+  ASSERT_TRUE(owner->connected() && watcher->connected());
+  auto r = watcher->Exec("SHOW domicile.stats");
+  ASSERT_TRUE(r.ok) << r.Describe();
+  EXPECT_EQ(ValueOf(r, "pinned_clients"), "0");
+  EXPECT_GE(std::stoi(ValueOf(r, "clients")), 2);
+  int before = std::stoi(ValueOf(r, "transactions"));
+
+  ASSERT_TRUE(owner->Exec("CREATE TEMP TABLE pinned_here (n int)").ok);
+  EXPECT_EQ(StatEventually(*watcher, "pinned_clients", "1"), "1")
+      << "the temp table pins its client";
+  ASSERT_TRUE(watcher->Exec("SELECT 1").ok);
+  ASSERT_TRUE(owner->Exec("DISCARD TEMP").ok);
+  EXPECT_EQ(StatEventually(*watcher, "pinned_clients", "0"), "0");
+  r = watcher->Exec("SHOW domicile.stats");
+  EXPECT_GE(std::stoi(ValueOf(r, "transactions")), before + 1);
+  EXPECT_GE(std::stoi(ValueOf(r, "server_connections")), 1);
+
+  r = watcher->Exec("SHOW domicile.pools");
+  ASSERT_TRUE(r.ok) << r.Describe();
+  bool found = false;
+  for (const auto& row : r.rows) {
+    ASSERT_EQ(row.size(), 5u);
+    if (row[0] != "br-1") continue;
+    found = true;
+    EXPECT_GE(std::stoi(row[1].value_or("0")) + std::stoi(row[2].value_or("0")), 1);
+    EXPECT_EQ(row[4], "no");
+  }
+  EXPECT_TRUE(found) << "no row for br-1";
+
+  r = watcher->Exec("SET domicile.stats = 1");
+  EXPECT_EQ(r.sqlstate, "55P02") << r.Describe();
 }
 
 }  // namespace
