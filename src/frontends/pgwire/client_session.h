@@ -192,6 +192,11 @@ class ClientSession : public std::enable_shared_from_this<ClientSession> {
   // The extended-protocol batch being collected: each message's wire bytes back to back.
   std::string batch_bytes_;
   std::vector<std::pair<size_t, size_t>> batch_spans_;  // (offset, length) per message
+  // HandleBatch's working lists, kept for their capacity: the decoded messages (views into
+  // batch_bytes_), their wire bytes, and the analyses of the statements they execute.
+  std::vector<FrontendMessage> batch_messages_;
+  std::vector<std::string_view> batch_raws_;
+  std::vector<std::shared_ptr<const StatementInfo>> batch_executed_;
 
   std::deque<Expect> expect_;
   bool saw_error_ = false;  // an ErrorResponse went to the client in the current batch

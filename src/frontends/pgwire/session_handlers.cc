@@ -552,10 +552,14 @@ void ClientSession::AppendRewritten(const FrontendMessage& message, std::string_
 awaitable<void> ClientSession::HandleBatch() {
   expect_.clear();
   server_out_.clear();
-  std::vector<FrontendMessage> messages;
-  std::vector<std::string_view> raws;  // each message's own bytes, to forward unchanged
-  messages.reserve(batch_spans_.size());
-  raws.reserve(batch_spans_.size());
+  // Session members reused batch after batch (cleared, capacity kept): no allocation for
+  // the lists themselves on the hot path.
+  std::vector<FrontendMessage>& messages = batch_messages_;
+  std::vector<std::string_view>& raws = batch_raws_;  // each message's own bytes, unchanged
+  std::vector<std::shared_ptr<const StatementInfo>>& executed = batch_executed_;
+  messages.clear();
+  raws.clear();
+  executed.clear();
   for (auto [offset, length] : batch_spans_) {
     std::string_view raw(batch_bytes_.data() + offset, length);
     auto decoded = DecodeFrontendMessage(raw[0], raw.substr(5), PasswordKind::kNone);
@@ -571,7 +575,6 @@ awaitable<void> ClientSession::HandleBatch() {
 
   // Register statements and collect the tenants the batch names.
   std::vector<TenantCandidate> found;
-  std::vector<std::shared_ptr<const StatementInfo>> executed;
   Status st;
   const PreparedStatement* bound = nullptr;
   for (const auto& m : messages) {
