@@ -3,7 +3,6 @@
 #pragma once
 
 #include <cstdint>
-#include <deque>
 #include <map>
 #include <memory>
 #include <optional>
@@ -15,6 +14,7 @@
 #include "domain/statement_info.h"
 #include "frontends/pgwire/asio.h"
 #include "frontends/pgwire/embedded_executor.h"
+#include "frontends/pgwire/fifo_queue.h"
 #include "frontends/pgwire/frontend_decoder.h"
 #include "frontends/pgwire/router_context.h"
 #include "frontends/pgwire/server_connection.h"
@@ -198,7 +198,7 @@ class ClientSession : public std::enable_shared_from_this<ClientSession> {
   std::vector<std::string_view> batch_raws_;
   std::vector<std::shared_ptr<const StatementInfo>> batch_executed_;
 
-  std::deque<Expect> expect_;
+  FifoQueue<Expect> expect_;
   bool saw_error_ = false;  // an ErrorResponse went to the client in the current batch
 };
 
