@@ -1,6 +1,7 @@
 // The one place that includes Boost.Asio, with the aliases the pgwire front end uses.
 #pragma once
 
+#include <string>
 #include <string_view>
 #include <utility>  // before Asio: Boost 1.74 needs std::exchange declared (DEPENDENCIES.md)
 
@@ -31,6 +32,15 @@ inline ErrorCode SendNow(tcp::socket& socket, std::string_view& bytes) {
   size_t n = ec ? 0 : socket.write_some(asio::buffer(bytes.data(), bytes.size()), ec);
   if (ec == asio::error::would_block || ec == asio::error::try_again) ec = {};
   if (!ec) bytes.remove_prefix(n);
+  return ec;
+}
+
+// SendNow for an output buffer the caller keeps: what went is erased from its front, so the
+// buffer holds exactly what is still to send.
+inline ErrorCode SendFrontNow(tcp::socket& socket, std::string& buffer) {
+  std::string_view rest = buffer;
+  ErrorCode ec = SendNow(socket, rest);
+  if (!ec) buffer.erase(0, buffer.size() - rest.size());
   return ec;
 }
 

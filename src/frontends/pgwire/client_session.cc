@@ -72,18 +72,12 @@ awaitable<Status> ClientSession::ReadMessage(FrontendMessage& message) {
 
 std::optional<Status> ClientSession::FlushClientNow() {
   if (client_out_.empty() || closed_) return Status::Ok();
-  std::string_view rest = client_out_;
-  ErrorCode ec = SendNow(socket_, rest);
-  if (ec) {
+  if (ErrorCode ec = SendFrontNow(socket_, client_out_)) {
     client_out_.clear();
     closed_ = true;
     return Unavailable("client went away: " + ec.message());
   }
-  if (rest.empty()) {
-    client_out_.clear();
-    return Status::Ok();
-  }
-  client_out_.erase(0, client_out_.size() - rest.size());
+  if (client_out_.empty()) return Status::Ok();
   return std::nullopt;
 }
 

@@ -98,6 +98,8 @@ class ClientSession : public std::enable_shared_from_this<ClientSession> {
   // Takes an idle pooled connection to `shard` if one is ready, without waiting; false when
   // Attach has to open one or queue for one.
   bool AttachIdle(const Shard& shard);
+  // Makes `conn` this session's server connection (and its cancel target).
+  void Adopt(std::unique_ptr<ServerConnection> conn, const Shard& shard);
   awaitable<Status> Attach(const Shard& shard);
   void Detach(bool reusable);
   void ReleaseIfIdle();

@@ -222,8 +222,8 @@ awaitable<Status> ServerConnection::Authenticate() {
   }
 }
 
-Status ServerConnection::WriteNow(std::string_view& bytes) {
-  ErrorCode ec = SendNow(socket_, bytes);
+Status ServerConnection::WriteNow(std::string& bytes) {
+  ErrorCode ec = SendFrontNow(socket_, bytes);
   if (ec) {
     broken_ = true;
     return Unavailable("lost connection to " + endpoint_.Describe() + ": " + ec.message());

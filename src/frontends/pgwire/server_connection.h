@@ -37,10 +37,10 @@ class ServerConnection {
   // connect_timeout.
   awaitable<Status> Open(const ServerEndpoint& endpoint);
 
-  // Writes what the socket takes now, without waiting, and drops it from the front of
+  // Writes what the socket takes now, without waiting, and erases it from the front of
   // `bytes`; whatever is left must go with Write. Nearly always all of it: the hot path
   // then needs no coroutine frame.
-  Status WriteNow(std::string_view& bytes);
+  Status WriteNow(std::string& bytes);
   // Writes all of `bytes`.
   awaitable<Status> Write(std::string_view bytes);
   // The next whole message if one is buffered already (or the stream is bad), without

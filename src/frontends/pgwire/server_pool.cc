@@ -118,6 +118,10 @@ std::unique_ptr<ServerConnection> ServerPools::EvictIdleElsewhere(const Pool& ke
   return conn;
 }
 
+bool ServerPools::Reusable(const ServerConnection& conn, Clock::time_point now) const {
+  return !conn.broken() && now - conn.created_at() < settings_.server_lifetime;
+}
+
 size_t ServerPools::PickIdle(const Pool& pool, const asio::execution_context* home) {
   // The most recently used connection whose socket this thread already polls, else the most
   // recently used of any thread (moved to this one by the caller).
@@ -139,9 +143,7 @@ std::unique_ptr<ServerConnection> ServerPools::TryAcquireIdle(
     if (pool.idle.empty() || !pool.waiters.empty() || pool.failures > 0) return nullptr;
     size_t pick = PickIdle(pool, home);
     const ServerConnection& candidate = *pool.idle[pick];
-    if (candidate.broken() || Clock::now() - candidate.created_at() >= settings_.server_lifetime) {
-      return nullptr;
-    }
+    if (!Reusable(candidate, Clock::now())) return nullptr;
     conn = std::move(pool.idle[pick]);
     pool.idle.erase(pool.idle.begin() + static_cast<long>(pick));
   }
@@ -173,7 +175,7 @@ awaitable<Result<std::unique_ptr<ServerConnection>>> ServerPools::Acquire(const 
         size_t pick = PickIdle(pool, home);
         auto conn = std::move(pool.idle[pick]);
         pool.idle.erase(pool.idle.begin() + static_cast<long>(pick));
-        if (!conn->broken() && now - conn->created_at() < settings_.server_lifetime) {
+        if (Reusable(*conn, now)) {
           lock.unlock();
           conn->MoveTo(executor);
           if (!conn->broken()) co_return conn;
@@ -230,10 +232,7 @@ awaitable<Result<std::unique_ptr<ServerConnection>>> ServerPools::Acquire(const 
         pool.last_error = st.message();
         RecordFailure(pool);
         // Queued sessions must not wait out their timeout for a shard that is down.
-        for (auto& w : pool.waiters) {
-          w->retry = true;
-          asio::post(w->timer.get_executor(), [w] { w->timer.cancel(); });
-        }
+        for (auto& w : pool.waiters) WakeToRetry(w);
         pool.waiters.clear();
         co_return Unavailable("shard " + shard.id + " is unavailable: " + st.message());
       }
@@ -301,15 +300,18 @@ void ServerPools::Release(std::unique_ptr<ServerConnection> conn, bool reusable)
   --pool.total;
   --total_;
   if (!pool.waiters.empty()) {
-    auto waiter = pool.waiters.front();
+    WakeToRetry(pool.waiters.front());
     pool.waiters.pop_front();
-    waiter->retry = true;
-    asio::post(waiter->timer.get_executor(), [waiter] { waiter->timer.cancel(); });
   } else {
     WakeCapWaiter(&pool);  // a slot under global_max freed up
   }
   lock.unlock();
   conn.reset();
+}
+
+void ServerPools::WakeToRetry(const std::shared_ptr<Waiter>& waiter) {
+  waiter->retry = true;
+  asio::post(waiter->timer.get_executor(), [waiter] { waiter->timer.cancel(); });
 }
 
 void ServerPools::WakeCapWaiter(const Pool* except) {
@@ -318,10 +320,8 @@ void ServerPools::WakeCapWaiter(const Pool* except) {
     if (pool.get() == except || pool->waiters.empty() || pool->total >= settings_.max_size) {
       continue;
     }
-    auto waiter = pool->waiters.front();
+    WakeToRetry(pool->waiters.front());
     pool->waiters.pop_front();
-    waiter->retry = true;
-    asio::post(waiter->timer.get_executor(), [waiter] { waiter->timer.cancel(); });
     return;
   }
 }

@@ -80,6 +80,10 @@ class ServerPools {
   // when there is none. mu_ held.
   std::unique_ptr<ServerConnection> EvictIdleElsewhere(const Pool& keep,
                                                        std::chrono::steady_clock::time_point now);
+  // Wakes a queued session to try again (a slot freed, or its shard failed).
+  static void WakeToRetry(const std::shared_ptr<Waiter>& waiter);
+  // An idle connection that may be handed out: not broken, not past server_lifetime.
+  bool Reusable(const ServerConnection& conn, std::chrono::steady_clock::time_point now) const;
   // Wakes one session queued on a pool other than `except` only because of global_max, to
   // retry (and take a freed slot or evict an idle connection). mu_ held.
   void WakeCapWaiter(const Pool* except);

@@ -175,12 +175,17 @@ bool ClientSession::InTransaction() const {
          (embedded_->status() != 'I' || !embedded_->synced());
 }
 
-bool ClientSession::AttachIdle(const Shard& shard) {
-  if (server_) return true;
-  server_ = ctx_.pools.TryAcquireIdle(shard, socket_.get_executor());
-  if (!server_) return false;
+void ClientSession::Adopt(std::unique_ptr<ServerConnection> conn, const Shard& shard) {
+  server_ = std::move(conn);
   attached_shard_ = shard.id;
   ctx_.cancels.SetTarget(cancel_pid_, server_->cancel_target());
+}
+
+bool ClientSession::AttachIdle(const Shard& shard) {
+  if (server_) return true;
+  auto conn = ctx_.pools.TryAcquireIdle(shard, socket_.get_executor());
+  if (!conn) return false;
+  Adopt(std::move(conn), shard);
   return true;
 }
 
@@ -188,9 +193,7 @@ awaitable<Status> ClientSession::Attach(const Shard& shard) {
   if (AttachIdle(shard)) co_return Status::Ok();
   auto conn = co_await ctx_.pools.Acquire(shard);
   if (!conn.ok()) co_return conn.status();
-  server_ = std::move(*conn);
-  attached_shard_ = shard.id;
-  ctx_.cancels.SetTarget(cancel_pid_, server_->cancel_target());
+  Adopt(std::move(*conn), shard);
   co_return Status::Ok();
 }
 
@@ -249,13 +252,9 @@ void ClientSession::AppendSessionReplay() {
 
 std::optional<Status> ClientSession::FlushServerNow() {
   if (server_out_.empty()) return Status::Ok();
-  std::string_view rest = server_out_;
-  Status st = server_->WriteNow(rest);
-  if (!st.ok() || rest.empty()) {
-    server_out_.clear();
-    return st;
-  }
-  server_out_.erase(0, server_out_.size() - rest.size());
+  Status st = server_->WriteNow(server_out_);
+  if (!st.ok()) server_out_.clear();
+  if (!st.ok() || server_out_.empty()) return st;
   return std::nullopt;
 }
 
