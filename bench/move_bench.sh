@@ -29,20 +29,7 @@ for v in ROWS MOVES RATE; do
 done
 [[ $# == 0 ]] || { sed -n '2,/^set -euo/p' "${BASH_SOURCE[0]}" | sed '$d; s/^# \{0,1\}//'; exit 2; }
 
-log() { printf '[%s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
-die() { log "error: $*"; exit 1; }
-
-if [[ -z "${DOMICILE_BIN:-}" ]]; then
-  for candidate in "$REPO_DIR/build-bench/src/domicile" "$REPO_DIR/build/src/domicile"; do
-    if [[ -x "$candidate" ]]; then DOMICILE_BIN="$candidate"; break; fi
-  done
-fi
-[[ -x "${DOMICILE_BIN:-}" ]] || die "no domicile binary (cmake --build build-bench --target domicile) or set DOMICILE_BIN"
-PSQL="$(command -v psql || echo "$PG_BIN/psql")"
-PGBENCH="$(command -v pgbench || echo "$PG_BIN/pgbench")"
-if [[ "$(id -u)" == 0 ]]; then as_server() { runuser -u postgres -- "$@"; }; else as_server() { "$@"; }; fi
-unset PGOPTIONS PGHOST PGPORT PGDATABASE PGUSER PGPASSWORD PGSERVICE 2>/dev/null || true
-export PGSSLMODE=disable PGGSSENCMODE=disable PGCONNECT_TIMEOUT=10
+source "$BENCH_DIR/common.sh"
 
 WORK=""; PIDS=()
 stop_pid() {
@@ -67,17 +54,6 @@ trap 'exit 143' TERM
 WORK="$(mktemp -d "${TMPDIR:-/tmp}/move_bench.XXXXXX")"
 chmod 755 "$WORK"
 
-TAKEN=" "
-free_port() {
-  local p i
-  for ((i = 0; i < 200; i++)); do
-    p=$((20000 + RANDOM % 40000))
-    [[ "$TAKEN" == *" $p "* ]] && continue
-    (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null && continue
-    TAKEN+="$p "; echo "$p"; return 0
-  done
-  die "no free port"
-}
 
 # start_pg NAME PORT: a throwaway server with logical decoding on.
 start_pg() {
@@ -92,7 +68,7 @@ start_pg() {
     || { tail -20 "$WORK/$name/postgres.log" >&2; die "$name did not start"; }
   PIDS+=("$(head -1 "$WORK/$name/data/postmaster.pid"):INT")
 }
-A_PORT="$(free_port)"; B_PORT="$(free_port)"; R_PORT="$(free_port)"
+pick_free_port A_PORT; pick_free_port B_PORT; pick_free_port R_PORT
 log "two PostgreSQL 15 servers on $A_PORT and $B_PORT"
 start_pg a "$A_PORT"
 start_pg b "$B_PORT"

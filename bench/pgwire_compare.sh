@@ -45,54 +45,25 @@ if [[ -n "${DURATION:-}" ]]; then T="$DURATION"; elif [[ "${QUICK:-0}" == 1 ]]; 
 ROUNDS="${ROUNDS:-3}"
 CLIENTS="${CLIENTS:-8 64}"
 JOBS="${JOBS:-2}"
-WORKERS="${WORKERS:-$(( $(nproc) / 2 > 1 ? $(nproc) / 2 : 1 ))}"  # what serve picks itself
+WORKERS="${WORKERS:-}"  # empty: serve's own default, read back from its log below
 POOL_SIZE="${POOL_SIZE:-20}"
 SCALE="${SCALE:-10}"
 TENANTS="${TENANTS:-100}"
 ACCOUNTS="${ACCOUNTS:-5000}"
 LATENCY="${LATENCY:-1}"
 PG_BIN="${PG_BIN:-/usr/lib/postgresql/15/bin}"
-for v in T ROUNDS JOBS WORKERS POOL_SIZE SCALE TENANTS ACCOUNTS; do
+[[ -z "$WORKERS" || "$WORKERS" =~ ^[1-9][0-9]*$ ]] || { echo "pgwire_compare.sh: WORKERS must be a positive integer" >&2; exit 2; }
+for v in T ROUNDS JOBS POOL_SIZE SCALE TENANTS ACCOUNTS; do
   [[ "${!v}" =~ ^[1-9][0-9]*$ ]] || { echo "pgwire_compare.sh: $v must be a positive integer" >&2; exit 2; }
 done
 # Longest a single pgbench may take before it is killed: keeps the runtime bounded even
 # when a server stops answering.
 readonly RUN_TIMEOUT=$((T + 60))
 
-log() { printf '[%s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
-die() { log "error: $*"; exit 1; }
-
-# --- tools -----------------------------------------------------------------------------------
-if [[ -z "${DOMICILE_BIN:-}" ]]; then
-  for candidate in "$REPO_DIR/build-bench/src/domicile" "$REPO_DIR/build/src/domicile"; do
-    if [[ -x "$candidate" ]]; then DOMICILE_BIN="$candidate"; break; fi
-  done
-fi
-[[ -x "${DOMICILE_BIN:-}" ]] || die "no domicile binary; build one with
-  cmake -S . -B build-bench -DCMAKE_BUILD_TYPE=Release && cmake --build build-bench -j2 --target domicile
-or set DOMICILE_BIN"
-[[ -x "$PG_BIN/initdb" && -x "$PG_BIN/pg_ctl" ]] || die "no PostgreSQL server in $PG_BIN (set PG_BIN)"
-PGBENCH="$(command -v pgbench || echo "$PG_BIN/pgbench")"
-PSQL="$(command -v psql || echo "$PG_BIN/psql")"
+source "$BENCH_DIR/common.sh"
 PGBOUNCER="$(command -v pgbouncer || echo /usr/sbin/pgbouncer)"
 for tool in "$PGBENCH" "$PSQL" "$PGBOUNCER"; do [[ -x "$tool" ]] || die "missing $tool"; done
 CLK_TCK="$(getconf CLK_TCK)"
-
-# Servers run as `postgres` when we are root (initdb and postgres refuse root).
-if [[ "$(id -u)" == 0 ]]; then
-  id postgres >/dev/null 2>&1 || die "running as root needs a 'postgres' user"
-  SERVER_USER=postgres
-  as_server() { runuser -u postgres -- "$@"; }
-else
-  SERVER_USER="$(id -un)"
-  as_server() { "$@"; }
-fi
-
-# Nothing from the caller's libpq environment may steer the clients; TLS and GSS are off for
-# every target alike.
-unset PGOPTIONS PGHOST PGHOSTADDR PGPORT PGDATABASE PGUSER PGPASSWORD PGPASSFILE PGSERVICE \
-      PGSERVICEFILE PGTARGETSESSIONATTRS PGAPPNAME 2>/dev/null || true
-export PGSSLMODE=disable PGGSSENCMODE=disable PGCONNECT_TIMEOUT=10
 
 # --- cleanup ---------------------------------------------------------------------------------
 WORK=""
@@ -140,25 +111,9 @@ mkdir -p "$WORK/pg" "$WORK/pgb" "$WORK/domicile" "$WORK/runs" "$WORK/lat"
 [[ "$SERVER_USER" == "$(id -un)" ]] || chown "$SERVER_USER" "$WORK/pg" "$WORK/pgb"
 
 # --- free ports ------------------------------------------------------------------------------
-TAKEN_PORTS=" "
-free_port() {
-  local p i
-  for ((i = 0; i < 200; i++)); do
-    p=$((20000 + RANDOM % 40000))
-    [[ "$TAKEN_PORTS" == *" $p "* ]] && continue
-    if command -v ss >/dev/null && [[ -n "$(ss -Htan "( sport = :$p )" 2>/dev/null)" ]]; then
-      continue
-    fi
-    (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null && continue
-    TAKEN_PORTS+="$p "
-    echo "$p"
-    return 0
-  done
-  die "no free port found"
-}
-PG_PORT="$(free_port)"
-PGB_PORT="$(free_port)"
-DOM_PORT="$(free_port)"
+pick_free_port PG_PORT
+pick_free_port PGB_PORT
+pick_free_port DOM_PORT
 
 # Waits until `psql` gets an answer from port $1, database $2 (PGOPTIONS $3).
 wait_ready() {
@@ -280,9 +235,9 @@ tenant_key = "tenant_id"
 TOML
 "$DOMICILE_BIN" catalog apply --data "$DOM_DIR/data" "$DOM_DIR/topology.toml" \
   >"$DOM_DIR/apply.log" 2>&1 || { cat "$DOM_DIR/apply.log" >&2; die "domicile catalog apply failed"; }
-log "domicile serve on port $DOM_PORT ($WORKERS workers, pool $POOL_SIZE): $DOMICILE_BIN"
+log "domicile serve on port $DOM_PORT (${WORKERS:-default} workers, pool $POOL_SIZE): $DOMICILE_BIN"
 "$DOMICILE_BIN" serve --data "$DOM_DIR/data" --listen "127.0.0.1:$DOM_PORT" \
-  --config "$DOM_DIR/settings.toml" --workers "$WORKERS" >"$DOM_DIR/serve.log" 2>&1 &
+  --config "$DOM_DIR/settings.toml" ${WORKERS:+--workers "$WORKERS"} >"$DOM_DIR/serve.log" 2>&1 &
 DOM_PID=$!
 if [[ "$TWO_SHARDS" == 0 ]]; then
   DOM_OPTIONS="-c domicile.tenant=bench"
@@ -291,6 +246,9 @@ else
   DOM_OPTIONS=""   # the runs key by tenant_id in the SQL; the probe names a tenant
   wait_ready "$DOM_PORT" "$BOUNCER_DB" "-c domicile.tenant=1" domicile "$DOM_PID"
 fi
+# The thread count serve chose, as it says at start ("... with N worker threads ...").
+WORKERS="$(grep -oE 'with [0-9]+ worker threads' "$DOM_DIR/serve.log" | grep -oE '[0-9]+' | head -1)"
+WORKERS="${WORKERS:-?}"
 
 # --- one pgbench run -------------------------------------------------------------------------
 # CPU ticks (utime + stime, all threads) of a process; the comm field may hold spaces.

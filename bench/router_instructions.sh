@@ -25,26 +25,10 @@ TXNS="${TXNS:-2000}"
 PG_BIN="${PG_BIN:-/usr/lib/postgresql/15/bin}"
 [[ "$TXNS" =~ ^[1-9][0-9]*$ ]] || { echo "router_instructions.sh: TXNS must be a positive integer" >&2; exit 2; }
 
-log() { printf '[%s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
-die() { log "error: $*"; exit 1; }
-
-if [[ -z "${DOMICILE_BIN:-}" ]]; then
-  for candidate in "$REPO_DIR/build-bench/src/domicile" "$REPO_DIR/build/src/domicile"; do
-    if [[ -x "$candidate" ]]; then DOMICILE_BIN="$candidate"; break; fi
-  done
-fi
-[[ -x "${DOMICILE_BIN:-}" ]] || die "no domicile binary (cmake --build build-bench --target domicile)"
-for tool in valgrind callgrind_control callgrind_annotate pgbench psql "$PG_BIN/initdb" "$PG_BIN/pg_ctl"; do
-  command -v "$tool" >/dev/null || [[ -x "$tool" ]] || die "missing $tool"
+source "$BENCH_DIR/common.sh"
+for tool in valgrind callgrind_control callgrind_annotate "$PGBENCH" "$PSQL"; do
+  command -v "$tool" >/dev/null || die "missing $tool"
 done
-
-if [[ "$(id -u)" == 0 ]]; then
-  as_server() { runuser -u postgres -- "$@"; }
-else
-  as_server() { "$@"; }
-fi
-unset PGOPTIONS PGHOST PGPORT PGDATABASE PGUSER PGPASSWORD PGSERVICE 2>/dev/null || true
-export PGSSLMODE=disable PGGSSENCMODE=disable PGCONNECT_TIMEOUT=10
 
 WORK=""
 PG_STARTED=0
@@ -69,29 +53,20 @@ trap 'exit 143' TERM
 
 WORK="$(mktemp -d "${TMPDIR:-/tmp}/router_instructions.XXXXXX")"
 chmod 755 "$WORK"
-free_port() {
-  local p
-  for _ in $(seq 200); do
-    p=$((20000 + RANDOM % 40000))
-    (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null && continue
-    echo "$p"; return 0
-  done
-  die "no free port"
-}
-PG_PORT="$(free_port)"
-DOM_PORT="$(free_port)"
-[[ "$PG_PORT" != "$DOM_PORT" ]] || DOM_PORT="$(free_port)"
+pick_free_port PG_PORT
+pick_free_port DOM_PORT
 
 log "PostgreSQL on port $PG_PORT, pgbench -i -s 1"
-mkdir -p "$WORK/pg" && [[ "$(id -u)" != 0 ]] || chown postgres "$WORK/pg"
+mkdir -p "$WORK/pg"
+[[ "$SERVER_USER" == "$(id -un)" ]] || chown "$SERVER_USER" "$WORK/pg"
 as_server "$PG_BIN/initdb" -D "$WORK/pg" -U postgres --auth=trust --no-sync >"$WORK/initdb.log" 2>&1 \
   || die "initdb failed (see $WORK/initdb.log)"
 as_server "$PG_BIN/pg_ctl" -D "$WORK/pg" -l "$WORK/pg/postgres.log" -w -t 60 \
   -o "-p $PG_PORT -c listen_addresses=127.0.0.1 -c unix_socket_directories=$WORK/pg -c fsync=off" \
   start >/dev/null || die "PostgreSQL did not start"
 PG_STARTED=1
-psql -X -q -h 127.0.0.1 -p "$PG_PORT" -U postgres -c "CREATE DATABASE bench"
-pgbench -i -q -s 1 -h 127.0.0.1 -p "$PG_PORT" -U postgres bench >"$WORK/init.log" 2>&1 \
+"$PSQL" -X -q -h 127.0.0.1 -p "$PG_PORT" -U postgres -c "CREATE DATABASE bench"
+"$PGBENCH" -i -q -s 1 -h 127.0.0.1 -p "$PG_PORT" -U postgres bench >"$WORK/init.log" 2>&1 \
   || die "pgbench -i failed"
 
 cat >"$WORK/topology.toml" <<TOML
@@ -120,7 +95,7 @@ valgrind --tool=callgrind --instr-atstart=no --callgrind-out-file="$OUT" \
 DOM_PID=$!
 export PGOPTIONS="-c domicile.tenant=bench"
 for i in $(seq 300); do
-  psql -X -h 127.0.0.1 -p "$DOM_PORT" -U postgres -d bench -Atc 'SELECT 1' >/dev/null 2>&1 && break
+  "$PSQL" -X -h 127.0.0.1 -p "$DOM_PORT" -U postgres -d bench -Atc 'SELECT 1' >/dev/null 2>&1 && break
   kill -0 "$DOM_PID" 2>/dev/null || die "domicile exited (see $WORK/serve.log)"
   sleep 0.2
   [[ $i == 300 ]] && die "domicile did not answer within 60 s"
@@ -128,7 +103,7 @@ done
 PGBENCH_ARGS=("$@")
 [[ ${#PGBENCH_ARGS[@]} -gt 0 ]] || PGBENCH_ARGS=(-S)
 run_pgbench() {
-  pgbench -n -c 8 -j 2 -t "$1" -h 127.0.0.1 -p "$DOM_PORT" -U postgres "${PGBENCH_ARGS[@]}" bench \
+  "$PGBENCH" -n -c 8 -j 2 -t "$1" -h 127.0.0.1 -p "$DOM_PORT" -U postgres "${PGBENCH_ARGS[@]}" bench \
     >"$WORK/pgbench.log" 2>&1 || { cat "$WORK/pgbench.log" >&2; die "pgbench failed"; }
 }
 log "warm-up: pgbench ${PGBENCH_ARGS[*]} -c 8 -t 200"
