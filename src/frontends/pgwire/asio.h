@@ -7,6 +7,8 @@
 
 #include <boost/asio.hpp>
 
+#include "frontends/pgwire/asio_drained_read.h"
+
 namespace domicile::pgwire {
 
 namespace asio = boost::asio;
@@ -20,6 +22,13 @@ inline auto Await(ErrorCode& ec) { return asio::redirect_error(asio::use_awaitab
 
 // How much one socket read asks for.
 inline constexpr size_t kReadChunk = 16 * 1024;
+
+// co_await ReadSome(socket, at, ec): reads up to kReadChunk bytes into `at`, waiting for
+// them; a short read marks the socket drained so the next read waits for epoll without a
+// speculative recv() first (asio_drained_read.h).
+inline auto ReadSome(tcp::socket& socket, char* at, ErrorCode& ec) {
+  return socket.async_read_some(DrainedReadBuffer{asio::buffer(at, kReadChunk)}, Await(ec));
+}
 
 // Writes what the socket's send buffer takes now (nearly always all of it) and drops that
 // from the front of `bytes`, without waiting and without posting a completion, so the

@@ -61,7 +61,7 @@ awaitable<Status> ClientSession::ReadMessage(FrontendMessage& message) {
     if (!FlushClientNow()) co_await FlushClient();
     char* at = decoder_.Prepare(kReadChunk);
     ErrorCode ec;
-    size_t n = co_await socket_.async_read_some(asio::buffer(at, kReadChunk), Await(ec));
+    size_t n = co_await ReadSome(socket_, at, ec);
     decoder_.Commit(n);
     if (ec) {
       closed_ = true;

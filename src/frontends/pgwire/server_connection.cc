@@ -255,7 +255,7 @@ awaitable<Result<BackendFrame>> ServerConnection::ReadFrame() {
     if (auto frame = TryReadFrame()) co_return std::move(*frame);
     char* at = reader_.Prepare(kReadChunk);
     ErrorCode ec;
-    size_t n = co_await socket_.async_read_some(asio::buffer(at, kReadChunk), Await(ec));
+    size_t n = co_await ReadSome(socket_, at, ec);
     reader_.Commit(n);
     if (ec) {
       broken_ = true;
