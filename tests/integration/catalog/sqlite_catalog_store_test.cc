@@ -150,6 +150,27 @@ TEST(SqliteCatalogStoreTest, ReopeningMigratesNothingAndLoadsTheSameCatalog) {
   EXPECT_EQ(read_migrations(), migrations);
 }
 
+// A router polls CurrentVersion on a store that keeps the query prepared, while another
+// process (the CLI, another router) commits: every poll sees the newest version, and the kept
+// statement holds no read snapshot that would stop the writer's checkpoint.
+TEST(SqliteCatalogStoreTest, PolledVersionSeesCommitsFromAnotherConnection) {
+  TempDir dir("catalog-poll");
+  std::string path = dir.Sub("catalog.db");
+  auto poller = OpenOrFail(path);
+  ASSERT_NE(poller, nullptr);
+  ASSERT_EQ(*poller->CurrentVersion(), 0u);
+  ShardMap first = MakeDemoCatalog(path);  // a second store on the same file commits
+  EXPECT_EQ(*poller->CurrentVersion(), first.version());
+  auto writer = OpenOrFail(path);
+  ASSERT_NE(writer, nullptr);
+  AppliedChange applied = ApplyOrFail(first, NewEuTenantChange("initech"));
+  ASSERT_TRUE(writer->Commit(first.version(), applied, "new tenant").ok());
+  EXPECT_EQ(*poller->CurrentVersion(), first.version() + 1);
+  EXPECT_EQ(*poller->CurrentVersion(), first.version() + 1);  // a repeated poll, same answer
+  RawExec(path, "PRAGMA wal_checkpoint(TRUNCATE)");
+  EXPECT_EQ(SizeOrZero(path + "-wal"), 0u) << "a kept statement pinned the WAL";
+}
+
 // A catalog written before the 'held' state (schema 1) keeps every tenant and its allowed
 // jurisdictions through migration 2, which rebuilds both tables, and then stores 'held'.
 TEST(SqliteCatalogStoreTest, SchemaOneCatalogMigratesAndThenStoresAHeldTenant) {

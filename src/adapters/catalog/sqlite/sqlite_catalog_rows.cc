@@ -123,15 +123,24 @@ Status ReadTenants(Db& db, std::vector<Tenant>* out) {
 
 }  // namespace
 
-Result<uint64_t> ReadVersion(Db& db) {
-  auto st = Stmt::Prepare(db, "SELECT version FROM catalog_meta WHERE id = 1");
-  if (!st.ok()) return st.status();
-  auto row = st->Step();
+Result<Stmt> PrepareReadVersion(const Db& db) {
+  return Stmt::Prepare(db, "SELECT version FROM catalog_meta WHERE id = 1");
+}
+
+Result<uint64_t> ReadVersion(Db& db, Stmt& prepared) {
+  auto row = prepared.Step();
+  int64_t v = row.ok() && *row ? prepared.Int(0) : 0;
+  prepared.Reset();  // ends the statement's read, so it holds no snapshot between polls
   if (!row.ok()) return row.status();
   if (!*row) return BadRow(db, "catalog_meta has no version row");
-  int64_t v = st->Int(0);
   if (v < 0) return BadRow(db, "negative catalog version");
   return static_cast<uint64_t>(v);
+}
+
+Result<uint64_t> ReadVersion(Db& db) {
+  auto st = PrepareReadVersion(db);
+  if (!st.ok()) return st.status();
+  return ReadVersion(db, *st);
 }
 
 Result<ShardMap> ReadCatalog(Db& db) {

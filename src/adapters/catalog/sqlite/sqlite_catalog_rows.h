@@ -13,6 +13,10 @@ namespace domicile::sqlite {
 
 // The stored catalog version (the CAS row). Call inside a transaction to pair it with writes.
 Result<uint64_t> ReadVersion(Db& db);
+// The same with the statement PrepareReadVersion made, for a caller that polls the version
+// and keeps it prepared (reset after each use).
+Result<Stmt> PrepareReadVersion(const Db& db);
+Result<uint64_t> ReadVersion(Db& db, Stmt& prepared);
 
 // Reads every row and builds the map with ShardMap::Build. The caller holds a read
 // transaction so all tables come from one snapshot. One ordered pass per table: tenants and

@@ -71,7 +71,12 @@ Result<ShardMap> SqliteCatalogStore::Load() {
 
 Result<uint64_t> SqliteCatalogStore::CurrentVersion() {
   std::lock_guard<std::mutex> lock(read_mu_);
-  return sqlite::ReadVersion(reader_);
+  if (!version_query_) {
+    auto prepared = sqlite::PrepareReadVersion(reader_);
+    if (!prepared.ok()) return prepared.status();
+    version_query_.emplace(std::move(prepared).value());
+  }
+  return sqlite::ReadVersion(reader_, *version_query_);
 }
 
 Status SqliteCatalogStore::Commit(uint64_t expected_version, const AppliedChange& change,

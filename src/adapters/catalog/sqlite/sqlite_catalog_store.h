@@ -4,6 +4,7 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -60,6 +61,9 @@ class SqliteCatalogStore final : public CatalogStore {
   std::string path_;
   std::mutex read_mu_;  // guards reader_
   sqlite::Db reader_;
+  // CurrentVersion's query, prepared on first use and kept: routers poll it every
+  // catalog_ttl (20 ms), and preparing it each time was most of what the poll cost.
+  std::optional<sqlite::Stmt> version_query_;
   std::mutex write_mu_;  // guards writer_ and commit_hook_
   sqlite::Db writer_;
   std::function<void(int)> commit_hook_;
