@@ -4,6 +4,7 @@
 #include <string>
 #include <vector>
 
+#include "adapters/sql/pgquery/lexical_fast_path.h"
 #include "adapters/sql/pgquery/pg_query_statement_analyzer.h"
 
 namespace domicile {
@@ -28,6 +29,26 @@ void BM_ColdParse(benchmark::State& state, std::string_view sql) {
 BENCHMARK_CAPTURE(BM_ColdParse, pgbench_select, kPgbenchSelect);
 BENCHMARK_CAPTURE(BM_ColdParse, pgbench_update, kPgbenchUpdate);
 BENCHMARK_CAPTURE(BM_ColdParse, hinted_select, kHinted);
+
+// Simple-protocol DML with literals (pgbench -M simple): answered from the text, no parse.
+void BM_LexicalFastPath(benchmark::State& state, std::string_view sql) {
+  RoutingRules rules;
+  rules.default_key_column = "tenant_id";
+  pgquery::LexicalFastPath fast_path(rules);
+  if (!fast_path.TryAnswer(sql)) state.SkipWithError("not answered by the fast path");
+  for (auto _ : state) {
+    auto result = fast_path.TryAnswer(sql);
+    benchmark::DoNotOptimize(result);
+  }
+}
+BENCHMARK_CAPTURE(BM_LexicalFastPath, pgbench_select,
+                  std::string_view("SELECT abalance FROM pgbench_accounts WHERE aid = 48213;"));
+BENCHMARK_CAPTURE(BM_LexicalFastPath, pgbench_update,
+                  std::string_view("UPDATE pgbench_accounts SET abalance = abalance + -2331 "
+                                   "WHERE aid = 74112;"));
+BENCHMARK_CAPTURE(BM_LexicalFastPath, pgbench_insert,
+                  std::string_view("INSERT INTO pgbench_history (tid, bid, aid, delta, mtime) "
+                                   "VALUES (7, 1, 74112, -2331, CURRENT_TIMESTAMP);"));
 
 // The steady state of a hot query: one shard lock, one hash lookup, one shared_ptr copy.
 void BM_CacheHit(benchmark::State& state) {
