@@ -30,7 +30,7 @@ std::string SettingText(std::string_view name, std::string_view value) {
   return "SET " + std::string(name) + " = " + QuoteLiteral(value);
 }
 
-ClientSession::ClientSession(RouterContext& ctx, tcp::socket socket)
+ClientSession::ClientSession(RouterContext& ctx, Socket socket)
     : ctx_(ctx),
       socket_(std::move(socket)),
       decoder_(DecoderLimits{kDefaultMaxStartupPacket, ctx.settings.max_message_size,
@@ -305,7 +305,7 @@ awaitable<void> ClientSession::Run() {
   ErrorCode ec;
   socket_.set_option(tcp::no_delay(true), ec);
   {
-    asio::steady_timer deadline(co_await asio::this_coro::executor);  // this session's thread
+    SteadyTimer deadline(co_await asio::this_coro::executor);  // this session's thread
     deadline.expires_after(ctx_.settings.startup_timeout);
     deadline.async_wait([this](const ErrorCode& e) {
       if (e) return;  // cancelled: startup finished in time

@@ -25,7 +25,7 @@ namespace domicile::pgwire {
 // the session's state needs no locks. The session owns its server connection while attached.
 class ClientSession : public std::enable_shared_from_this<ClientSession> {
  public:
-  ClientSession(RouterContext& ctx, tcp::socket socket);
+  ClientSession(RouterContext& ctx, Socket socket);
   ~ClientSession();
 
   awaitable<void> Run();
@@ -157,7 +157,7 @@ class ClientSession : public std::enable_shared_from_this<ClientSession> {
       const std::vector<std::shared_ptr<const StatementInfo>>& executed);
 
   RouterContext& ctx_;
-  tcp::socket socket_;
+  Socket socket_;
   FrontendDecoder decoder_;
   std::string client_out_;
   std::string server_out_;

@@ -124,8 +124,8 @@ awaitable<std::invoke_result_t<F&>> EmbeddedExecutor::Offload(F work) {
       });
     });
   };
-  return asio::async_initiate<const asio::use_awaitable_t<>&, void(T)>(
-      std::move(initiation), asio::use_awaitable, std::move(work));
+  return asio::async_initiate<const asio::use_awaitable_t<Executor>&, void(T)>(
+      std::move(initiation), kUseAwaitable, std::move(work));
 }
 
 }  // namespace domicile::pgwire

@@ -40,9 +40,9 @@ Status PgwireServer::Listen(const std::string& host, uint16_t port) {
   auto address = asio::ip::make_address(host, ec);
   if (ec) return InvalidArgument("cannot listen on '" + host + "': not an IP address");
   tcp::endpoint endpoint(address, port);
-  acceptor_ = std::make_unique<tcp::acceptor>(io_);
+  acceptor_ = std::make_unique<Acceptor>(io_);
   acceptor_->open(endpoint.protocol(), ec);
-  if (!ec) acceptor_->set_option(tcp::acceptor::reuse_address(true), ec);
+  if (!ec) acceptor_->set_option(Acceptor::reuse_address(true), ec);
   if (!ec) acceptor_->bind(endpoint, ec);
   if (!ec) acceptor_->listen(asio::socket_base::max_listen_connections, ec);
   if (ec) {
@@ -65,7 +65,7 @@ awaitable<void> PgwireServer::AcceptLoop() {
     ErrorCode ec;
     asio::io_context& home = NextContext();
     // The socket is made on the session's own io_context, so its I/O never crosses threads.
-    tcp::socket socket = co_await acceptor_->async_accept(home, Await(ec));
+    Socket socket = co_await acceptor_->async_accept(home, Await(ec));
     if (ec) {
       if (ec == asio::error::operation_aborted) break;
       continue;  // EMFILE and friends: the client is refused, the server goes on

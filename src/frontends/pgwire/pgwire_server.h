@@ -42,7 +42,7 @@ class PgwireServer {
 
   asio::io_context& io_;
   RouterContext& ctx_;
-  std::unique_ptr<tcp::acceptor> acceptor_;
+  std::unique_ptr<Acceptor> acceptor_;
   uint16_t port_ = 0;
   // Set up by Run before any thread starts, read-only afterwards.
   std::vector<std::unique_ptr<asio::io_context>> more_;  // threads 1..N-1

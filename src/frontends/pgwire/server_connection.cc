@@ -30,12 +30,12 @@ std::string Md5Hex(std::string_view data) {
 }
 
 // Connects `socket` to `endpoint`, giving up after its connect_timeout.
-awaitable<Status> Dial(tcp::socket& socket, const ServerEndpoint& endpoint) {
+awaitable<Status> Dial(Socket& socket, const ServerEndpoint& endpoint) {
   ErrorCode ec;
   auto address = asio::ip::make_address(endpoint.host, ec);
   tcp::endpoint target;
   if (ec) {
-    tcp::resolver resolver(socket.get_executor());
+    DnsResolver resolver(socket.get_executor());
     auto results = co_await resolver.async_resolve(endpoint.host, std::to_string(endpoint.port),
                                                    Await(ec));
     if (ec || results.empty()) {
@@ -45,7 +45,7 @@ awaitable<Status> Dial(tcp::socket& socket, const ServerEndpoint& endpoint) {
   } else {
     target = tcp::endpoint(address, endpoint.port);
   }
-  asio::steady_timer timer(socket.get_executor());
+  SteadyTimer timer(socket.get_executor());
   timer.expires_after(endpoint.connect_timeout);
   bool timed_out = false;
   timer.async_wait([&](const ErrorCode& e) {
@@ -63,13 +63,13 @@ awaitable<Status> Dial(tcp::socket& socket, const ServerEndpoint& endpoint) {
   co_return Status::Ok();
 }
 
-const asio::execution_context* ContextOf(const asio::any_io_executor& executor) {
+const asio::execution_context* ContextOf(const Executor& executor) {
   return &asio::query(executor, asio::execution::context);
 }
 
 }  // namespace
 
-ServerConnection::ServerConnection(asio::any_io_executor executor)
+ServerConnection::ServerConnection(Executor executor)
     : socket_(executor),
       home_(ContextOf(executor)),
       id_(next_connection_id.fetch_add(1)),
@@ -91,11 +91,11 @@ void ServerConnection::Close() {
   broken_ = true;
 }
 
-void ServerConnection::MoveTo(const asio::any_io_executor& executor) {
+void ServerConnection::MoveTo(const Executor& executor) {
   if (ContextOf(executor) != home_) Reregister(executor);
 }
 
-void ServerConnection::Reregister(const asio::any_io_executor& executor) {
+void ServerConnection::Reregister(const Executor& executor) {
   const asio::execution_context* target = ContextOf(executor);
   if (!socket_.is_open()) return;
   ErrorCode ec;
@@ -103,7 +103,7 @@ void ServerConnection::Reregister(const asio::any_io_executor& executor) {
   if (!ec) {
     auto fd = socket_.release(ec);
     if (!ec) {
-      tcp::socket moved(executor);
+      Socket moved(executor);
       moved.assign(protocol, fd, ec);
       if (ec) ::close(fd);
       socket_ = std::move(moved);
@@ -264,9 +264,9 @@ awaitable<Result<BackendFrame>> ServerConnection::ReadFrame() {
   }
 }
 
-awaitable<Status> SendCancel(asio::any_io_executor executor, const ServerEndpoint& endpoint,
+awaitable<Status> SendCancel(Executor executor, const ServerEndpoint& endpoint,
                              int32_t pid, int32_t secret) {
-  tcp::socket socket(executor);
+  Socket socket(executor);
   Status st = co_await Dial(socket, endpoint);
   if (!st.ok()) co_return st;
   std::string out;

@@ -29,7 +29,7 @@ struct CancelTarget {
 // failures as Status (kUnavailable when the server is gone).
 class ServerConnection {
  public:
-  explicit ServerConnection(asio::any_io_executor executor);
+  explicit ServerConnection(Executor executor);
   ~ServerConnection();
 
   // Connects, runs the startup and authentication exchange (trust, cleartext, md5,
@@ -56,7 +56,7 @@ class ServerConnection {
   // Moves the socket to `executor`'s io_context (nothing may be pending on it), so a session
   // on another thread that now owns the connection is woken on its own thread. A failure
   // marks the connection broken.
-  void MoveTo(const asio::any_io_executor& executor);
+  void MoveTo(const Executor& executor);
 
   void Close();
   bool broken() const { return broken_; }
@@ -86,9 +86,9 @@ class ServerConnection {
  private:
   awaitable<Status> Authenticate();
   // Gives the socket a fresh epoll registration on `executor`'s io_context.
-  void Reregister(const asio::any_io_executor& executor);
+  void Reregister(const Executor& executor);
 
-  tcp::socket socket_;
+  Socket socket_;
   const asio::execution_context* home_;
   BackendFrameReader reader_;
   ServerEndpoint endpoint_;
@@ -108,7 +108,7 @@ class ServerConnection {
 
 // Sends a CancelRequest for (pid, secret) to the server at `endpoint`, on a fresh connection
 // as the protocol requires. Best effort: PostgreSQL sends no answer.
-awaitable<Status> SendCancel(asio::any_io_executor executor, const ServerEndpoint& endpoint,
+awaitable<Status> SendCancel(Executor executor, const ServerEndpoint& endpoint,
                              int32_t pid, int32_t secret);
 
 }  // namespace domicile::pgwire

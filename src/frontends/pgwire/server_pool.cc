@@ -29,9 +29,9 @@ bool SameServer(const ServerEndpoint& a, const ServerEndpoint& b) {
 // A session waiting for a connection. Shared so a hand-over posted to the waiter's
 // executor outlives a waiter that timed out meanwhile.
 struct ServerPools::Waiter {
-  explicit Waiter(asio::any_io_executor ex)
+  explicit Waiter(Executor ex)
       : timer(ex), home(&asio::query(ex, asio::execution::context)) {}
-  asio::steady_timer timer;
+  SteadyTimer timer;
   const asio::execution_context* home;  // the io_context the waiting session runs on
   std::unique_ptr<ServerConnection> conn;  // set by Release on hand-over
   bool retry = false;                      // a slot freed: try to open a connection
@@ -132,7 +132,7 @@ size_t ServerPools::PickIdle(const Pool& pool, const asio::execution_context* ho
 }
 
 std::unique_ptr<ServerConnection> ServerPools::TryAcquireIdle(
-    const Shard& shard, const asio::any_io_executor& executor) {
+    const Shard& shard, const Executor& executor) {
   const asio::execution_context* home = &asio::query(executor, asio::execution::context);
   std::unique_ptr<ServerConnection> conn;
   {
@@ -333,7 +333,7 @@ void ServerPools::StartJanitor() {
 awaitable<void> ServerPools::JanitorLoop() {
   {
     std::lock_guard<std::mutex> lock(mu_);
-    janitor_timer_ = std::make_unique<asio::steady_timer>(io_);
+    janitor_timer_ = std::make_unique<SteadyTimer>(io_);
   }
   while (!stopped_) {
     janitor_timer_->expires_after(std::chrono::seconds(1));

@@ -57,7 +57,7 @@ class ServerPools {
   // session is queued ahead; null otherwise (then Acquire). Never waits, so the hot path of
   // a transaction needs no coroutine for it.
   std::unique_ptr<ServerConnection> TryAcquireIdle(const Shard& shard,
-                                                   const asio::any_io_executor& executor);
+                                                   const Executor& executor);
 
   // Gives a connection back. `reusable` must be false when the connection is in an unknown
   // state (mid-transaction, broken, failed reset): it is then closed.
@@ -99,7 +99,7 @@ class ServerPools {
   std::map<std::string, std::unique_ptr<Pool>> pools_;  // by shard id
   std::atomic<size_t> total_{0};
   std::atomic<bool> stopped_{false};
-  std::unique_ptr<asio::steady_timer> janitor_timer_;
+  std::unique_ptr<SteadyTimer> janitor_timer_;
 };
 
 }  // namespace domicile::pgwire

@@ -148,7 +148,7 @@ awaitable<Result<const Shard*>> ClientSession::WaitOutHold(
   const Clock::time_point start = Clock::now();
   const Clock::time_point deadline = start + ctx_.settings.hold_timeout;
   ++ctx_.counters.held_transactions;
-  asio::steady_timer poll(co_await asio::this_coro::executor);  // this session's thread
+  SteadyTimer poll(co_await asio::this_coro::executor);  // this session's thread
   while (!held.empty()) {
     Clock::time_point now = Clock::now();
     if (now >= deadline) {
