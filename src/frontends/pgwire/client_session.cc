@@ -55,18 +55,22 @@ std::optional<Status> ClientSession::NextBufferedMessage(FrontendMessage& messag
   return std::nullopt;
 }
 
+Status ClientSession::ReadDone(size_t n, const ErrorCode& ec) {
+  decoder_.Commit(n);
+  if (ec) {
+    closed_ = true;
+    return Unavailable("client went away: " + ec.message());
+  }
+  return Status::Ok();
+}
+
 awaitable<Status> ClientSession::ReadMessage(FrontendMessage& message) {
   while (true) {
     if (std::optional<Status> got = NextBufferedMessage(message)) co_return std::move(*got);
     if (!FlushClientNow()) co_await FlushClient();
-    char* at = decoder_.Prepare(kReadChunk);
     ErrorCode ec;
-    size_t n = co_await ReadSome(socket_, at, ec);
-    decoder_.Commit(n);
-    if (ec) {
-      closed_ = true;
-      co_return Unavailable("client went away: " + ec.message());
-    }
+    size_t n = co_await ReadMore(ec);
+    if (Status st = ReadDone(n, ec); !st.ok()) co_return st;
   }
 }
 
@@ -318,13 +322,18 @@ awaitable<void> ClientSession::Run() {
   }
   FrontendMessage message;
   while (!closed_) {
-    // A batch's messages arrive together: those already buffered need no coroutine.
-    Status st;
-    if (std::optional<Status> got = NextBufferedMessage(message)) {
-      st = std::move(*got);
-    } else {
-      st = co_await ReadMessage(message);
+    // Each turn takes one buffered message or waits for more bytes, here rather than in
+    // ReadMessage: waiting needs no coroutine frame of its own on this path.
+    std::optional<Status> got = NextBufferedMessage(message);
+    if (!got) {
+      if (!FlushClientNow()) co_await FlushClient();
+      ErrorCode ec;
+      size_t n = co_await ReadMore(ec);
+      Status read = ReadDone(n, ec);
+      if (read.ok()) continue;
+      got = std::move(read);
     }
+    Status st = std::move(*got);
     if (!st.ok()) {
       if (!closed_) {
         EncodeError(client_out_, "FATAL", kSqlStateProtocolViolation, st.message());

@@ -250,17 +250,21 @@ std::optional<Result<BackendFrame>> ServerConnection::TryReadFrame() {
   return std::nullopt;
 }
 
+Status ServerConnection::ReadDone(size_t n, const ErrorCode& ec) {
+  reader_.Commit(n);
+  if (ec) {
+    broken_ = true;
+    return Unavailable("lost connection to " + endpoint_.Describe() + ": " + ec.message());
+  }
+  return Status::Ok();
+}
+
 awaitable<Result<BackendFrame>> ServerConnection::ReadFrame() {
   while (true) {
     if (auto frame = TryReadFrame()) co_return std::move(*frame);
-    char* at = reader_.Prepare(kReadChunk);
     ErrorCode ec;
-    size_t n = co_await ReadSome(socket_, at, ec);
-    reader_.Commit(n);
-    if (ec) {
-      broken_ = true;
-      co_return Unavailable("lost connection to " + endpoint_.Describe() + ": " + ec.message());
-    }
+    size_t n = co_await ReadMore(ec);
+    if (Status st = ReadDone(n, ec); !st.ok()) co_return st;
   }
 }
 

@@ -48,6 +48,11 @@ class ServerConnection {
   std::optional<Result<BackendFrame>> TryReadFrame();
   // The next whole message from the server; its views stay valid until the next call.
   awaitable<Result<BackendFrame>> ReadFrame();
+  // ReadFrame's wait in two halves, for a caller already in a coroutine (the relay), so the
+  // wait needs no coroutine frame of its own: `size_t n = co_await conn.ReadMore(ec);` then
+  // `Status st = conn.ReadDone(n, ec);`, then TryReadFrame again.
+  auto ReadMore(ErrorCode& ec) { return ReadSome(socket_, reader_.Prepare(kReadChunk), ec); }
+  Status ReadDone(size_t n, const ErrorCode& ec);
   // True when bytes of a next message are buffered already.
   bool HasBufferedData() const { return reader_.buffered() > 0; }
 

@@ -294,7 +294,10 @@ awaitable<Status> ClientSession::Relay() {
       if (!FlushClientNow()) co_await FlushClient();
     }
     if (!frame) {
-      Result<BackendFrame> read = co_await server_->ReadFrame();
+      ErrorCode ec;
+      size_t n = co_await server_->ReadMore(ec);
+      Status read = server_->ReadDone(n, ec);
+      if (read.ok()) continue;  // take what arrived from the top
       frame.emplace(std::move(read));
     }
     if (!frame->ok()) {
