@@ -9,13 +9,26 @@ namespace {
 
 constexpr size_t kMaxFastPathBytes = 4096;
 
-// ASCII only, branch-free: SQL keywords and identifiers fold that way, and the loop over a
-// whole text vectorizes (std::tolower, a libc call per byte, showed up in profiles).
+// ASCII only, branch-free: SQL keywords and identifiers fold that way (std::tolower, a libc
+// call per byte, showed up in profiles).
 char Lower(char c) { return static_cast<char>(c | (static_cast<char>(c >= 'A' && c <= 'Z') << 5)); }
+char Upper(char c) { return static_cast<char>(c & ~(static_cast<char>(c >= 'a' && c <= 'z') << 5)); }
 bool IsAsciiAlpha(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
 bool IsSqlSpace(char c) {
   return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
 }
+
+// `text` starts with `lower_word` (lowercase), ignoring ASCII case.
+bool StartsWithFolded(std::string_view text, std::string_view lower_word) {
+  if (text.size() < lower_word.size()) return false;
+  for (size_t i = 0; i < lower_word.size(); ++i) {
+    if (Lower(text[i]) != lower_word[i]) return false;
+  }
+  return true;
+}
+
+// SELECT INTO creates a table: such a SELECT goes to the parser.
+constexpr std::string_view kInto = "into";
 
 }  // namespace
 
@@ -31,58 +44,67 @@ LexicalFastPath::LexicalFastPath(const RoutingRules& rules) {
   };
   add(rules.default_key_column);
   for (const auto& [table, column] : rules.table_key_columns) add(column);
-  auto mark = [&](unsigned char b0, unsigned char b1) {
-    unsigned key = b0 | b1 << 8;
+  auto mark_pair = [&](char b0, char b1) {
+    unsigned key = static_cast<unsigned char>(b0) | static_cast<unsigned char>(b1) << 8;
     starts_[key / 64] |= uint64_t{1} << (key % 64);
   };
-  mark('-', '-');
-  mark('/', '*');
-  for (const std::string& word : stop_words_) {
-    auto b0 = static_cast<unsigned char>(word[0]);
-    if (word.size() > 1) {
-      mark(b0, static_cast<unsigned char>(word[1]));
-    } else {
-      for (unsigned b1 = 0; b1 < 256; ++b1) mark(b0, static_cast<unsigned char>(b1));
+  // Marks `word`'s first two bytes in every case (a one-byte word: followed by anything).
+  auto mark = [&](std::string_view word) {
+    for (char b0 : {Lower(word[0]), Upper(word[0])}) {
+      first_[static_cast<unsigned char>(b0)] = true;
+      if (word.size() == 1) {
+        for (unsigned b1 = 0; b1 < 256; ++b1) mark_pair(b0, static_cast<char>(b1));
+        continue;
+      }
+      for (char b1 : {Lower(word[1]), Upper(word[1])}) mark_pair(b0, b1);
     }
-  }
+  };
+  mark("--");
+  mark("/*");
+  mark(kInto);
+  for (const std::string& word : stop_words_) mark(word);
+  first_[';'] = true;
+  first_[0] = true;
 }
 
 std::shared_ptr<const StatementInfo> LexicalFastPath::TryAnswer(std::string_view sql) const {
   if (sql.size() > kMaxFastPathBytes) return nullptr;
-  std::string_view body = StatementBody(sql);
-  // Any ';' left after the final one means several statements (or one inside a literal:
-  // either way, parse); NUL is invalid.
-  if (body.find(';') != std::string_view::npos || body.find('\0') != std::string_view::npos) {
-    return nullptr;
-  }
-  char folded[kMaxFastPathBytes + 1];
+  const std::string_view body = StatementBody(sql);
   const size_t n = body.size();
-  for (size_t i = 0; i < n; ++i) folded[i] = Lower(body[i]);
-  folded[n] = '\0';  // the last position's pair; no stop word or comment has a NUL
-  const std::string_view lower(folded, n);
-  // Comments ("--" and "/*" may hold hints) and stop words, one lookup per position.
+  bool into = false;
   for (size_t i = 0; i < n; ++i) {
-    unsigned key = static_cast<unsigned char>(folded[i]) |
-                   static_cast<unsigned char>(folded[i + 1]) << 8;
+    const char c = body[i];
+    if (!first_[static_cast<unsigned char>(c)]) continue;
+    // A ';' left after the final one means several statements (or one inside a literal:
+    // either way, parse); NUL is invalid.
+    if (c == ';' || c == '\0') return nullptr;
+    const char next = i + 1 < n ? body[i + 1] : '\0';
+    unsigned key = static_cast<unsigned char>(c) | static_cast<unsigned char>(next) << 8;
     if ((starts_[key / 64] >> (key % 64) & 1) == 0) continue;
-    if (key == ('-' | '-' << 8) || key == ('/' | '*' << 8)) return nullptr;
+    // Comments ("--" and "/*" may hold hints) and stop words.
+    if ((c == '-' && next == '-') || (c == '/' && next == '*')) return nullptr;
+    const std::string_view rest = body.substr(i);
     for (const std::string& word : stop_words_) {
-      if (lower.compare(i, word.size(), word) == 0) return nullptr;
+      if (StartsWithFolded(rest, word)) return nullptr;
     }
+    into = into || StartsWithFolded(rest, kInto);
   }
   size_t word_end = 0;
-  while (word_end < n && IsAsciiAlpha(lower[word_end])) ++word_end;
-  if (word_end < n && !IsSqlSpace(lower[word_end])) return nullptr;
-  const std::string_view first = lower.substr(0, word_end);
+  while (word_end < n && IsAsciiAlpha(body[word_end])) ++word_end;
+  if (word_end < n && !IsSqlSpace(body[word_end])) return nullptr;
+  const std::string_view first = body.substr(0, word_end);
+  auto is = [&](std::string_view keyword) {
+    return first.size() == keyword.size() && StartsWithFolded(first, keyword);
+  };
   StatementKind kind;
-  if (first == "select") {
+  if (is("select")) {
+    if (into) return nullptr;
     kind = StatementKind::kSelect;
-    if (lower.find("into") != std::string_view::npos) return nullptr;  // SELECT INTO makes a table
-  } else if (first == "insert") {
+  } else if (is("insert")) {
     kind = StatementKind::kInsert;
-  } else if (first == "update") {
+  } else if (is("update")) {
     kind = StatementKind::kUpdate;
-  } else if (first == "delete") {
+  } else if (is("delete")) {
     kind = StatementKind::kDelete;
   } else {
     return nullptr;

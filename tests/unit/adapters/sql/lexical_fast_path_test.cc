@@ -65,6 +65,9 @@ TEST(LexicalFastPathTest, DeclinesAnythingThatMayNameATenantOrMakeSessionState) 
       "SELECT 1--2",                                     // a comment, not arithmetic
       "SELECT * FROM t WHERE note = 'a/*b'",             // comment-like text: parse to be sure
       "Select * From pg_Temp.x",                         // session-state words in any case
+      "UPDATE t SET a = 1 WHERE TENANT_ID = 5",          // a key column in upper case
+      "SELECT a FROM t ORDER BY tenant_id",              // a key column that ends the text
+      "SELECT a InTo x FROM t",                          // INTO in any case
   };
   for (const char* text : texts) EXPECT_EQ(LexicalFastPath(Rules()).TryAnswer(text), nullptr) << text;
 }
