@@ -322,6 +322,12 @@ awaitable<void> ClientSession::Run() {
   }
   FrontendMessage message;
   while (!closed_) {
+    // Parse/Bind/Describe/Execute/Close are only framed here and kept; HandleBatch decodes
+    // the batch once, at its Sync or Flush.
+    if (std::optional<std::string_view> raw = decoder_.TakeBatchMessage()) {
+      BufferMessage(*raw);
+      continue;
+    }
     // Each turn takes one buffered message or waits for more bytes, here rather than in
     // ReadMessage: waiting needs no coroutine frame of its own on this path.
     std::optional<Status> got = NextBufferedMessage(message);
@@ -343,7 +349,7 @@ awaitable<void> ClientSession::Run() {
     }
     if (auto* query = std::get_if<Query>(&message)) {
       if (!batch_spans_.empty()) co_await HandleBatch();
-      co_await HandleQuery(query->sql);
+      if (!closed_) co_await HandleQuery(query->sql);
     } else if (std::holds_alternative<Sync>(message) || std::holds_alternative<Flush>(message)) {
       BufferMessage(decoder_.last_raw());
       co_await HandleBatch();
@@ -351,7 +357,7 @@ awaitable<void> ClientSession::Run() {
                std::holds_alternative<Describe>(message) ||
                std::holds_alternative<Execute>(message) ||
                std::holds_alternative<Close>(message)) {
-      BufferMessage(decoder_.last_raw());
+      BufferMessage(decoder_.last_raw());  // TakeBatchMessage takes these first
     } else if (std::holds_alternative<Terminate>(message)) {
       closed_ = true;
     } else if (std::holds_alternative<CopyData>(message) ||

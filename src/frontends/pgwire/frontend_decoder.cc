@@ -322,41 +322,60 @@ Decoded<FrontendMessage> FrontendDecoder::NextStartup() {
   return std::move(m).value();
 }
 
-Decoded<FrontendMessage> FrontendDecoder::NextTyped() {
+Decoded<FrontendDecoder::Frame> FrontendDecoder::PeekFrame() const {
   std::string_view in = buffer_.Readable();
   if (in.size() < 1 + kLengthSize) return NeedMoreData{};
   char type = in[0];
   int32_t len = LoadInt32(in.data() + 1);
   if (!IsKnownType(type)) {
-    if (type == fe::kFunctionCall) {
-      return Fail(InvalidArgument("FunctionCall messages are not supported"));
-    }
-    return Fail(InvalidArgument("invalid frontend message type " + TypeText(type)));
+    if (type == fe::kFunctionCall) return InvalidArgument("FunctionCall messages are not supported");
+    return InvalidArgument("invalid frontend message type " + TypeText(type));
   }
   if (password_kind_ != PasswordKind::kNone && type != fe::kPassword && type != fe::kTerminate) {
-    return Fail(
-        InvalidArgument("expected a password response, got message type " + TypeText(type)));
+    return InvalidArgument("expected a password response, got message type " + TypeText(type));
   }
   if (len < int32_t(kLengthSize)) {
-    return Fail(InvalidArgument("invalid message length " + std::to_string(len) +
-                                " for message type " + TypeText(type)));
+    return InvalidArgument("invalid message length " + std::to_string(len) +
+                           " for message type " + TypeText(type));
   }
   size_t body_len = size_t(len) - kLengthSize;
   size_t limit = IsSmallType(type) ? limits_.max_small_message : limits_.max_message;
   if (body_len > limit) {
-    return Fail(InvalidArgument("message of type " + TypeText(type) + " is " +
-                                std::to_string(body_len) + " bytes, over the limit of " +
-                                std::to_string(limit)));
+    return InvalidArgument("message of type " + TypeText(type) + " is " +
+                           std::to_string(body_len) + " bytes, over the limit of " +
+                           std::to_string(limit));
   }
   if (in.size() < 1 + size_t(len)) return NeedMoreData{};
+  return Frame{type, in.substr(0, 1 + size_t(len))};
+}
+
+Decoded<FrontendMessage> FrontendDecoder::NextTyped() {
+  Decoded<Frame> frame = PeekFrame();
+  if (frame.need_more_data()) return NeedMoreData{};
+  if (frame.is_error()) return Fail(frame.status());
+  const auto [type, raw] = frame.value();
   Result<FrontendMessage> m =
-      DecodeFrontendMessage(type, in.substr(1 + kLengthSize, body_len), password_kind_);
+      DecodeFrontendMessage(type, raw.substr(1 + kLengthSize), password_kind_);
   if (!m.ok()) return Fail(m.status());
-  last_raw_ = in.substr(0, 1 + size_t(len));
-  buffer_.Consume(1 + size_t(len));
+  last_raw_ = raw;
+  buffer_.Consume(raw.size());
   if (type == fe::kPassword) password_kind_ = PasswordKind::kNone;
   if (type == fe::kTerminate) phase_ = DecoderPhase::kClosed;
   return std::move(m).value();
+}
+
+std::optional<std::string_view> FrontendDecoder::TakeBatchMessage() {
+  if (phase_ != DecoderPhase::kTyped) return std::nullopt;
+  Decoded<Frame> frame = PeekFrame();
+  if (!frame.has_value()) return std::nullopt;  // Next() waits or reports the error
+  const auto [type, raw] = frame.value();
+  if (type != fe::kParse && type != fe::kBind && type != fe::kDescribe &&
+      type != fe::kExecute && type != fe::kClose) {
+    return std::nullopt;
+  }
+  last_raw_ = raw;
+  buffer_.Consume(raw.size());
+  return raw;
 }
 
 }  // namespace domicile::pgwire

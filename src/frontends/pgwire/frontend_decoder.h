@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstddef>
+#include <optional>
 #include <string_view>
 
 #include "domain/status.h"
@@ -55,6 +56,13 @@ class FrontendDecoder {
   // message stay valid until the next Append()/Prepare().
   Decoded<FrontendMessage> Next();
 
+  // An extended-protocol batch message (Parse, Bind, Describe, Execute, Close) buffered
+  // whole: its wire bytes, framed and checked like Next() does (type, length, limits) but
+  // with the body not decoded yet, for a caller that decodes the batch once when it runs it
+  // (and reports a malformed body then, as Next() would have). nullopt for anything else,
+  // or when the frame is incomplete or bad: then Next() decides. Valid like last_raw().
+  std::optional<std::string_view> TakeBatchMessage();
+
   // The whole wire bytes (type, length, body) of the typed message Next() returned last, so
   // a caller can forward it unchanged; valid as long as that message's views.
   std::string_view last_raw() const { return last_raw_; }
@@ -69,6 +77,13 @@ class FrontendDecoder {
 
  private:
   Decoded<FrontendMessage> NextStartup();
+  // A typed message's frame at the front of the buffer: its type and wire bytes once whole
+  // and within the limits. Consumes nothing.
+  struct Frame {
+    char type;
+    std::string_view raw;
+  };
+  Decoded<Frame> PeekFrame() const;
   Decoded<FrontendMessage> NextTyped();
   Decoded<FrontendMessage> Fail(Status status);
 

@@ -560,18 +560,26 @@ awaitable<void> ClientSession::HandleBatch() {
   messages.clear();
   raws.clear();
   executed.clear();
-  for (auto [offset, length] : batch_spans_) {
-    std::string_view raw(batch_bytes_.data() + offset, length);
-    auto decoded = DecodeFrontendMessage(raw[0], raw.substr(5), PasswordKind::kNone);
-    if (!decoded.ok()) continue;
-    messages.push_back(std::move(*decoded));
-    raws.push_back(raw);
-  }
-  bool has_sync = !messages.empty() && std::holds_alternative<Sync>(messages.back());
   auto finish = [&] {
     batch_bytes_.clear();
     batch_spans_.clear();
   };
+  // The decoder only framed these (FrontendDecoder::TakeBatchMessage): a malformed body ends
+  // the connection here, with what PostgreSQL sends for one, before any of it is forwarded.
+  for (auto [offset, length] : batch_spans_) {
+    std::string_view raw(batch_bytes_.data() + offset, length);
+    auto decoded = DecodeFrontendMessage(raw[0], raw.substr(5), PasswordKind::kNone);
+    if (!decoded.ok()) {
+      finish();
+      EncodeError(client_out_, "FATAL", kSqlStateProtocolViolation, decoded.status().message());
+      co_await FlushClient();
+      closed_ = true;
+      co_return;
+    }
+    messages.push_back(std::move(*decoded));
+    raws.push_back(raw);
+  }
+  bool has_sync = !messages.empty() && std::holds_alternative<Sync>(messages.back());
 
   // Register statements and collect the tenants the batch names.
   std::vector<TenantCandidate> found;

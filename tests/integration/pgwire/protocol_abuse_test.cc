@@ -103,6 +103,24 @@ TEST_F(PgwireProtocolTest, MalformedMessagesAfterStartup) {
   ExpectStillServing();
 }
 
+// Extended-protocol messages are decoded when their batch runs: a malformed one ends the
+// session then, before any message of the batch (or the Query that made it run) reaches a
+// shard.
+TEST_F(PgwireProtocolTest, MalformedBatchMessageEndsTheSessionBeforeAnyOfItRuns) {
+  auto wire = LoggedIn();
+  using namespace std::string_literals;
+  wire->Send(RawWire::Message(
+      'P', "\0/* domicile.tenant=e1 */ CREATE TABLE abuse_batch (a int)\0\0\0"s));
+  wire->Send(RawWire::Message('D', "X\0"s));  // no such Describe target
+  wire->Send(RawWire::Message('Q', "/* domicile.tenant=e1 */ CREATE TABLE abuse_query (a int)\0"s));
+  ExpectRefused(*wire);
+  auto r = Psql({"-c",
+                 "/* domicile.tenant=e1 */ SELECT to_regclass('abuse_batch') IS NULL AND "
+                 "to_regclass('abuse_query') IS NULL"});
+  EXPECT_EQ(r.exit_code, 0) << r.Describe();
+  EXPECT_EQ(r.out, "t\n") << "part of a refused batch ran";
+}
+
 TEST_F(PgwireProtocolTest, ManyBadClientsAtOnce) {
   std::vector<std::unique_ptr<RawWire>> wires;
   for (int i = 0; i < 50; ++i) {
