@@ -7,6 +7,7 @@
 #include <fstream>
 
 #include "integration/pgwire/pgwire_cluster.h"
+#include "support/node_pg.h"
 
 namespace domicile::testing {
 namespace {
@@ -198,26 +199,12 @@ TEST_F(PgwireDriverTest, Psycopg3ServerSideParametersAndPreparedStatements) {
   EXPECT_EQ(NotesOn("br-1", "b1"), "2");
 }
 
-// npm's `pg` goes into a cache next to the test binary (inside the build tree, out of git).
-fs::path NodeModulesCache() {
-  fs::path exe = fs::read_symlink("/proc/self/exe");
-  return exe.parent_path() / "pgwire-node-cache";
-}
-
 TEST_F(PgwireDriverTest, NodePgParameterizedAndNamedPreparedQueries) {
-  fs::path cache = NodeModulesCache();
-  if (!fs::exists(cache / "node_modules" / "pg" / "package.json")) {
-    fs::create_directories(cache);
-    auto npm = RunProcess({"npm", "install", "--prefix", cache.string(), "--no-audit",
-                           "--no-fund", "--loglevel=error", "pg@8"},
-                          ProcessOptions{}, std::chrono::seconds(180));
-    if (npm.exit_code != 0) {
-      GTEST_SKIP() << "npm could not install pg, so node-postgres is not tested: "
-                   << npm.Describe();
-    }
+  Result<fs::path> modules = NodePgModules();
+  if (!modules.ok()) {
+    GTEST_SKIP() << modules.status().message() << ", so node-postgres is not tested";
   }
-  auto r = RunScript("node", "pg_test.js", kNodeScript,
-                     {"NODE_PATH=" + (cache / "node_modules").string()});
+  auto r = RunScript("node", "pg_test.js", kNodeScript, {"NODE_PATH=" + modules->string()});
   ASSERT_EQ(r.exit_code, 0) << r.Describe() << router().Log();
   EXPECT_EQ(r.out, "done\n");
   EXPECT_EQ(cluster().ScalarOnEachShard("SELECT count(*) FROM notes"),

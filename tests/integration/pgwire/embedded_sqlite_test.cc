@@ -21,6 +21,7 @@
 #include "adapters/catalog/sqlite/sqlite_catalog_store.h"
 #include "adapters/storage/sqlite/sqlite_shard_storage.h"
 #include "contract/catalog_store_fixtures.h"
+#include "support/node_pg.h"
 #include "support/temp_dir.h"
 
 namespace domicile::testing {
@@ -307,16 +308,9 @@ const { Client } = require('pg');
 )JS";
 
 TEST_F(EmbeddedSqliteTest, NodePgUsesTheExtendedProtocol) {
-  fs::path cache = fs::read_symlink("/proc/self/exe").parent_path() / "pgwire-node-cache";
-  if (!fs::exists(cache / "node_modules" / "pg" / "package.json")) {
-    fs::create_directories(cache);
-    Output npm = Shell(
-        "npm install --prefix " + cache.string() + " --no-audit --no-fund --loglevel=error pg@8",
-        dir_->Sub("npm.out"));
-    if (npm.exit_code != 0) GTEST_SKIP() << "npm could not install pg: " << npm.text;
-  }
-  Output r =
-      Script("node", "pg_test.js", kNodeScript, "NODE_PATH=" + (cache / "node_modules").string());
+  Result<fs::path> modules = NodePgModules();
+  if (!modules.ok()) GTEST_SKIP() << modules.status().message();
+  Output r = Script("node", "pg_test.js", kNodeScript, "NODE_PATH=" + modules->string());
   ASSERT_EQ(r.exit_code, 0) << r.text << server_->Log();
   EXPECT_EQ(r.text, "3 1 Lucía García 20\nINSERT 1\nerror 42703\nINSERT 1\n");
   Counts counts = CountOnEachShard("members", "member_id >= 200");
