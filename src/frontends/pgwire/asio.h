@@ -8,8 +8,6 @@
 
 #include <boost/asio.hpp>
 
-#include "frontends/pgwire/asio_drained_read.h"
-
 namespace domicile::pgwire {
 
 namespace asio = boost::asio;
@@ -41,10 +39,13 @@ inline auto Await(ErrorCode& ec) { return asio::redirect_error(kUseAwaitable, ec
 inline constexpr size_t kReadChunk = 16 * 1024;
 
 // co_await ReadSome(socket, at, ec): reads up to kReadChunk bytes into `at`, waiting for
-// them; a short read marks the socket drained so the next read waits for epoll without a
-// speculative recv() first (asio_drained_read.h).
+// them. Asio 1.74 tries a recv() before it waits (and stops only at end of file), so a read
+// that has to wait costs one recv() that fails with EAGAIN. Skipping it after a short read
+// (the socket looked drained) was tried and reverted: when the peer's data and its FIN arrive
+// before the read, the short read leaves the FIN pending with no edge left for epoll to report
+// (Asio registers no EPOLLRDHUP), and the next read waits forever (asio_read_test.cc).
 inline auto ReadSome(Socket& socket, char* at, ErrorCode& ec) {
-  return socket.async_read_some(DrainedReadBuffer{asio::buffer(at, kReadChunk)}, Await(ec));
+  return socket.async_read_some(asio::buffer(at, kReadChunk), Await(ec));
 }
 
 // Writes what the socket's send buffer takes now (nearly always all of it) and drops that

@@ -1,7 +1,8 @@
-// The drained-read rule (asio_drained_read.h) changes when Asio's reactor tries a read before
-// waiting for epoll. Whatever it saves, it must never lose a wakeup: a read after a short one
-// completes when bytes arrive later, a full read leaves the rest readable at once, and end of
-// file still ends a read. A lost wakeup shows here as a read that never completes.
+// ReadSome, the data plane's socket read: it must never lose a wakeup. A read after a short
+// one completes when bytes arrive later, a full read leaves the rest readable at once, end of
+// file ends a waiting read, and end of file that arrived together with the last data ends the
+// read after it (the case that sank a "skip the speculative recv after a short read" rule:
+// asio.h). A lost wakeup shows here as a read that never completes.
 #include "frontends/pgwire/asio.h"
 
 #include <gtest/gtest.h>
@@ -15,9 +16,9 @@ namespace {
 
 using namespace std::chrono_literals;
 
-class DrainedReadTest : public ::testing::Test {
+class ReadSomeTest : public ::testing::Test {
  protected:
-  DrainedReadTest() {
+  ReadSomeTest() {
     Acceptor acceptor(io_, tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0));
     writer_.connect(acceptor.local_endpoint());
     acceptor.accept(reader_);
@@ -54,7 +55,7 @@ class DrainedReadTest : public ::testing::Test {
   ErrorCode error_;
 };
 
-TEST_F(DrainedReadTest, ReadsAfterAShortReadWakeWhenBytesArriveLater) {
+TEST_F(ReadSomeTest, ReadsAfterAShortReadWakeWhenBytesArriveLater) {
   asio::write(writer_, asio::buffer(std::string("hello")));
   WriteLater(50ms, "world");  // each after the reader has drained the socket and waits
   WriteLater(100ms, "again");
@@ -65,7 +66,7 @@ TEST_F(DrainedReadTest, ReadsAfterAShortReadWakeWhenBytesArriveLater) {
   EXPECT_FALSE(error_) << error_.message();
 }
 
-TEST_F(DrainedReadTest, AFullReadLeavesTheRestReadableAtOnce) {
+TEST_F(ReadSomeTest, AFullReadLeavesTheRestReadableAtOnce) {
   const std::string bytes(kReadChunk * 3 + 100, 'x');
   asio::write(writer_, asio::buffer(bytes));  // fits the loopback socket buffers
   asio::co_spawn(io_, ReadUntil(bytes.size()), asio::detached);
@@ -74,7 +75,7 @@ TEST_F(DrainedReadTest, AFullReadLeavesTheRestReadableAtOnce) {
   EXPECT_FALSE(error_) << error_.message();
 }
 
-TEST_F(DrainedReadTest, EndOfFileEndsAReadThatWaits) {
+TEST_F(ReadSomeTest, EndOfFileEndsAReadThatWaits) {
   asio::write(writer_, asio::buffer(std::string("last words")));
   auto timer = std::make_shared<SteadyTimer>(io_, 50ms);
   timer->async_wait([this, timer](const ErrorCode&) { writer_.shutdown(tcp::socket::shutdown_send); });
@@ -82,6 +83,21 @@ TEST_F(DrainedReadTest, EndOfFileEndsAReadThatWaits) {
   io_.run_for(5s);
   EXPECT_EQ(received_, "last words");
   EXPECT_EQ(error_, asio::error::eof) << error_.message();
+}
+
+TEST_F(ReadSomeTest, EndOfFileThatCameWithTheDataEndsTheNextRead) {
+  // The reader already waits when data and FIN arrive together: epoll reports the socket
+  // readable once, the read takes the data (less than it asked for), and the FIN must still
+  // end the next read, though no new readiness edge will ever come for it.
+  auto timer = std::make_shared<SteadyTimer>(io_, 50ms);
+  timer->async_wait([this, timer](const ErrorCode&) {
+    asio::write(writer_, asio::buffer(std::string("goodbye")));
+    writer_.shutdown(tcp::socket::shutdown_send);
+  });
+  asio::co_spawn(io_, ReadUntil(1000), asio::detached);
+  io_.run_for(5s);
+  EXPECT_EQ(received_, "goodbye");
+  EXPECT_EQ(error_, asio::error::eof) << "a read after the last data never saw the end of file";
 }
 
 }  // namespace
