@@ -14,6 +14,7 @@
 #include "frontends/pgwire/asio.h"
 #include "frontends/pgwire/backend_frame_reader.h"
 #include "frontends/pgwire/conninfo.h"
+#include "frontends/pgwire/server_read_buffer.h"
 
 namespace domicile::pgwire {
 
@@ -51,7 +52,12 @@ class ServerConnection {
   // ReadFrame's wait in two halves, for a caller already in a coroutine (the relay), so the
   // wait needs no coroutine frame of its own: `size_t n = co_await conn.ReadMore(ec);` then
   // `Status st = conn.ReadDone(n, ec);`, then TryReadFrame again.
-  auto ReadMore(ErrorCode& ec) { return ReadSome(socket_, reader_.Prepare(kReadChunk), ec); }
+  auto ReadMore(ErrorCode& ec) {
+    bool at_message_start = reader_.buffered() == 0;
+    return socket_.async_read_some(
+        ServerReadBuffer{asio::buffer(reader_.Prepare(kReadChunk), kReadChunk), at_message_start},
+        Await(ec));
+  }
   Status ReadDone(size_t n, const ErrorCode& ec);
   // True when bytes of a next message are buffered already.
   bool HasBufferedData() const { return reader_.buffered() > 0; }

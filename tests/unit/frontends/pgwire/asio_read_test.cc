@@ -4,6 +4,7 @@
 // read after it (the case that sank a "skip the speculative recv after a short read" rule:
 // asio.h). A lost wakeup shows here as a read that never completes.
 #include "frontends/pgwire/asio.h"
+#include "frontends/pgwire/server_read_buffer.h"
 
 #include <gtest/gtest.h>
 
@@ -98,6 +99,48 @@ TEST_F(ReadSomeTest, EndOfFileThatCameWithTheDataEndsTheNextRead) {
   io_.run_for(5s);
   EXPECT_EQ(received_, "goodbye");
   EXPECT_EQ(error_, asio::error::eof) << "a read after the last data never saw the end of file";
+}
+
+// A server read that ends after a ReadyForQuery marks the socket idle (no speculative recv
+// before the next read): the server's next answer must still wake that read.
+TEST_F(ReadSomeTest, ServerReadAfterReadyForQueryWakesOnTheNextAnswer) {
+  const std::string ready("Z\0\0\0\5I", 6);
+  const std::string complete = std::string("C\0\0\0\x0dSELECT 1\0", 14) + ready;
+  asio::write(writer_, asio::buffer(complete));
+  WriteLater(50ms, complete);  // after the first read marked the socket idle
+  auto read_server = [this](size_t want) -> awaitable<void> {
+    std::vector<char> buffer(kReadChunk);
+    while (received_.size() < want) {
+      ErrorCode ec;
+      size_t n = co_await reader_.async_read_some(
+          ServerReadBuffer{asio::buffer(buffer.data(), buffer.size()), true}, Await(ec));
+      if (ec) {
+        error_ = ec;
+        co_return;
+      }
+      received_.append(buffer.data(), n);
+      ++reads_;
+    }
+  };
+  asio::co_spawn(io_, read_server(2 * complete.size()), asio::detached);
+  io_.run_for(5s);
+  EXPECT_EQ(received_, complete + complete) << "the read after a ReadyForQuery never woke";
+  EXPECT_FALSE(error_) << error_.message();
+}
+
+TEST(ServerReadBufferTest, IdleOnlyWhenWholeMessagesEndWithReadyForQuery) {
+  const std::string ready("Z\0\0\0\5I", 6);
+  const std::string complete("C\0\0\0\x0dSELECT 1\0", 14);
+  auto idle = [](const std::string& s) { return EndsWithReadyForQuery(s.data(), s.size()); };
+  EXPECT_TRUE(idle(ready));
+  EXPECT_TRUE(idle(complete + ready));
+  EXPECT_FALSE(idle(complete));                    // no ReadyForQuery yet
+  EXPECT_FALSE(idle(ready + complete));            // something came after it
+  EXPECT_FALSE(idle(complete + ready.substr(0, 5)));  // ReadyForQuery cut short
+  EXPECT_FALSE(idle(""));
+  EXPECT_FALSE(idle(std::string("D\0\0\0\x02", 5) + ready));  // a length below 4: not framed
+  // Bytes that look like a ReadyForQuery at the end of a longer message are not one.
+  EXPECT_FALSE(idle(std::string("D\0\0\0\x0c", 5) + "abc" + ready.substr(0, 5)));
 }
 
 }  // namespace

@@ -1,0 +1,94 @@
+// ServerReadBuffer: the buffer of a read from a PostgreSQL server, whose bytes tell Asio's
+// reactor when the server has gone quiet, so the next read waits for epoll without first
+// trying a recv() that fails with EAGAIN.
+//
+// Boost 1.74's epoll reactor tries a recv() before it queues every read and stops only at end
+// of file. The router sends a request and reads at once, before PostgreSQL can have answered,
+// so nearly every server read paid one EAGAIN recv(). "A short read means drained" is not safe
+// on its own: when a peer's last bytes and its FIN arrive together, a short read leaves the FIN
+// pending and no new edge comes for it (Asio registers no EPOLLRDHUP), so the next read would
+// wait forever. Here the read must also end exactly after a ReadyForQuery, framed from a
+// message boundary: the backend is then idle and sends nothing until the router writes again.
+// If it closed meanwhile (killed without an ErrorResponse), that write draws a reset, and the
+// reset wakes the read with an error. The rule is applied inside the operation, under the
+// reactor's descriptor lock, as Asio applies its own end-of-file rule.
+//
+// Specializing Asio's recv operation for our own buffer type customizes an Asio internal, so
+// it is compiled only for the Boost version it was checked against; with any other version
+// the buffer reads exactly as Asio does by default.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <utility>  // before Asio: Boost 1.74 needs std::exchange declared (DEPENDENCIES.md)
+
+#include <boost/asio.hpp>
+#include <boost/version.hpp>
+
+namespace domicile::pgwire {
+
+struct ServerReadBuffer {
+  boost::asio::mutable_buffer buffer;
+  bool at_message_start = false;  // nothing of a partial message was buffered before it
+  const boost::asio::mutable_buffer* begin() const { return &buffer; }
+  const boost::asio::mutable_buffer* end() const { return &buffer + 1; }
+};
+
+// Whether `bytes` (starting at a message boundary) are whole backend messages, the last a
+// ReadyForQuery.
+inline bool EndsWithReadyForQuery(const char* bytes, size_t n) {
+  size_t at = 0;
+  char last = 0;
+  while (n - at >= 5) {
+    const auto* p = reinterpret_cast<const unsigned char*>(bytes + at + 1);
+    uint32_t len = uint32_t{p[0]} << 24 | uint32_t{p[1]} << 16 | uint32_t{p[2]} << 8 | p[3];
+    if (len < 4 || len > n - at - 1) return false;
+    last = bytes[at];
+    at += 1 + len;
+  }
+  return at == n && last == 'Z';
+}
+
+}  // namespace domicile::pgwire
+
+#if BOOST_VERSION == 107400 && defined(BOOST_ASIO_HAS_EPOLL)
+namespace boost::asio::detail {
+
+template <>
+class reactive_socket_recv_op_base<domicile::pgwire::ServerReadBuffer> : public reactor_op {
+ public:
+  reactive_socket_recv_op_base(const boost::system::error_code& success_ec, socket_type socket,
+                               socket_ops::state_type state,
+                               const domicile::pgwire::ServerReadBuffer& buffers,
+                               socket_base::message_flags flags, func_type complete_func)
+      : reactor_op(success_ec, &reactive_socket_recv_op_base::do_perform, complete_func),
+        socket_(socket),
+        state_(state),
+        buffer_(buffers),
+        flags_(flags) {}
+
+  static status do_perform(reactor_op* base) {
+    auto* o = static_cast<reactive_socket_recv_op_base*>(base);
+    bool stream = (o->state_ & socket_ops::stream_oriented) != 0;
+    char* data = static_cast<char*>(o->buffer_.buffer.data());
+    const size_t size = o->buffer_.buffer.size();
+    if (!socket_ops::non_blocking_recv1(o->socket_, data, size, o->flags_, stream, o->ec_,
+                                        o->bytes_transferred_)) {
+      return not_done;  // EAGAIN: queued until epoll reports the socket readable
+    }
+    const size_t n = o->bytes_transferred_;
+    if (stream && n == 0) return done_and_exhausted;  // Asio's own rule: end of file
+    bool idle = stream && !o->ec_ && n < size && o->buffer_.at_message_start &&
+                domicile::pgwire::EndsWithReadyForQuery(data, n);
+    return idle ? done_and_exhausted : done;
+  }
+
+ private:
+  socket_type socket_;
+  socket_ops::state_type state_;
+  domicile::pgwire::ServerReadBuffer buffer_;
+  socket_base::message_flags flags_;
+};
+
+}  // namespace boost::asio::detail
+#endif
