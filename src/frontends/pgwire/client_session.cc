@@ -353,11 +353,6 @@ awaitable<void> ClientSession::Run() {
     } else if (std::holds_alternative<Sync>(message) || std::holds_alternative<Flush>(message)) {
       BufferMessage(decoder_.last_raw());
       co_await HandleBatch();
-    } else if (std::holds_alternative<Parse>(message) || std::holds_alternative<Bind>(message) ||
-               std::holds_alternative<Describe>(message) ||
-               std::holds_alternative<Execute>(message) ||
-               std::holds_alternative<Close>(message)) {
-      BufferMessage(decoder_.last_raw());  // TakeBatchMessage takes these first
     } else if (std::holds_alternative<Terminate>(message)) {
       closed_ = true;
     } else if (std::holds_alternative<CopyData>(message) ||
