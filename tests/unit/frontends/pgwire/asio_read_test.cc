@@ -25,12 +25,19 @@ class ReadSomeTest : public ::testing::Test {
     acceptor.accept(reader_);
   }
 
-  // Reads until `want` bytes came (or a read fails), one ReadSome at a time.
-  awaitable<void> ReadUntil(size_t want) {
+  // Reads until `want` bytes came (or a read fails), one ReadSome at a time, or one read
+  // through a ServerReadBuffer (the server connection's read) when `as_server`.
+  awaitable<void> ReadUntil(size_t want, bool as_server = false) {
     std::vector<char> buffer(kReadChunk);
     while (received_.size() < want) {
       ErrorCode ec;
-      size_t n = co_await ReadSome(reader_, buffer.data(), ec);
+      size_t n = 0;
+      if (as_server) {
+        n = co_await reader_.async_read_some(
+            ServerReadBuffer{asio::buffer(buffer.data(), buffer.size()), true}, Await(ec));
+      } else {
+        n = co_await ReadSome(reader_, buffer.data(), ec);
+      }
       if (ec) {
         error_ = ec;
         co_return;
@@ -108,21 +115,7 @@ TEST_F(ReadSomeTest, ServerReadAfterReadyForQueryWakesOnTheNextAnswer) {
   const std::string complete = std::string("C\0\0\0\x0dSELECT 1\0", 14) + ready;
   asio::write(writer_, asio::buffer(complete));
   WriteLater(50ms, complete);  // after the first read marked the socket idle
-  auto read_server = [this](size_t want) -> awaitable<void> {
-    std::vector<char> buffer(kReadChunk);
-    while (received_.size() < want) {
-      ErrorCode ec;
-      size_t n = co_await reader_.async_read_some(
-          ServerReadBuffer{asio::buffer(buffer.data(), buffer.size()), true}, Await(ec));
-      if (ec) {
-        error_ = ec;
-        co_return;
-      }
-      received_.append(buffer.data(), n);
-      ++reads_;
-    }
-  };
-  asio::co_spawn(io_, read_server(2 * complete.size()), asio::detached);
+  asio::co_spawn(io_, ReadUntil(2 * complete.size(), /*as_server=*/true), asio::detached);
   io_.run_for(5s);
   EXPECT_EQ(received_, complete + complete) << "the read after a ReadyForQuery never woke";
   EXPECT_FALSE(error_) << error_.message();
