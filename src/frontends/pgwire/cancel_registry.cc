@@ -6,7 +6,7 @@
 
 namespace domicile::pgwire {
 
-std::pair<int32_t, int32_t> CancelRegistry::Register() {
+std::pair<int32_t, int32_t> CancelRegistry::Register(std::shared_ptr<CancelSlot> slot) {
   int32_t secret = 0;
   auto random = RandomBytes(sizeof(secret));
   if (random.ok()) std::memcpy(&secret, random->data(), sizeof(secret));
@@ -16,7 +16,7 @@ std::pair<int32_t, int32_t> CancelRegistry::Register() {
     pid = next_pid_++;
     if (next_pid_ <= 0) next_pid_ = 1000;
   } while (entries_.count(pid) != 0);
-  entries_[pid] = Entry{secret, nullptr};
+  entries_[pid] = Entry{secret, std::move(slot)};
   return {pid, secret};
 }
 
@@ -25,18 +25,11 @@ void CancelRegistry::Unregister(int32_t pid) {
   entries_.erase(pid);
 }
 
-void CancelRegistry::SetTarget(int32_t pid, std::shared_ptr<const CancelTarget> target) {
-  std::unique_lock<std::mutex> lock(mu_);
-  auto it = entries_.find(pid);
-  if (it != entries_.end()) it->second.target.swap(target);
-  lock.unlock();  // the previous target, if last, is freed outside the lock
-}
-
-std::shared_ptr<const CancelTarget> CancelRegistry::Lookup(int32_t pid, int32_t secret) const {
+std::shared_ptr<CancelSlot> CancelRegistry::Lookup(int32_t pid, int32_t secret) const {
   std::lock_guard<std::mutex> lock(mu_);
   auto it = entries_.find(pid);
   if (it == entries_.end() || it->second.secret != secret) return nullptr;
-  return it->second.target;
+  return it->second.slot;
 }
 
 }  // namespace domicile::pgwire

@@ -9,6 +9,11 @@
 namespace domicile::pgwire {
 namespace {
 
+// SendCancel with its own copy of the target (a coroutine keeps its by-value parameters).
+awaitable<void> SendCancelTo(Executor executor, CancelTarget target) {
+  co_await SendCancel(std::move(executor), target.endpoint, target.pid, target.secret);
+}
+
 // Startup parameters that are not session settings to replay.
 bool IsConnectionParameter(std::string_view name) {
   return name == "user" || name == "database" || name == "options" || name == "replication" ||
@@ -42,6 +47,7 @@ ClientSession::~ClientSession() {
   --ctx_.counters.clients;
   if (pinned_state_ != 0) --ctx_.counters.pinned_clients;
   if (cancel_pid_ != 0) ctx_.cancels.Unregister(cancel_pid_);
+  if (cancel_slot_) cancel_slot_->target = nullptr;  // a cancel already posted finds nothing
   if (server_) ctx_.pools.Release(std::move(server_), false);
 }
 
@@ -105,11 +111,15 @@ void ClientSession::SendReady() {
   Encode(client_out_, ReadyForQuery{static_cast<TransactionStatus>(tx_status_)});
 }
 
-awaitable<void> ClientSession::HandleCancel(const CancelRequest& cancel) {
-  auto target = ctx_.cancels.Lookup(cancel.pid, cancel.secret);
-  if (target) {
-    co_await SendCancel(socket_.get_executor(), target->endpoint, target->pid, target->secret);
-  }
+void ClientSession::HandleCancel(const CancelRequest& cancel) {
+  std::shared_ptr<CancelSlot> slot = ctx_.cancels.Lookup(cancel.pid, cancel.secret);
+  if (!slot) return;
+  // The target is its session's to read, on the session's thread; the cancel is sent from
+  // there, with a copy that outlives a detach meanwhile.
+  asio::post(slot->home, [slot] {
+    if (slot->target == nullptr) return;
+    asio::co_spawn(slot->home, SendCancelTo(slot->home, *slot->target), asio::detached);
+  });
 }
 
 awaitable<bool> ClientSession::Startup() {
@@ -130,7 +140,7 @@ awaitable<bool> ClientSession::Startup() {
       continue;
     }
     if (auto* cancel = std::get_if<CancelRequest>(&message)) {
-      co_await HandleCancel(*cancel);
+      HandleCancel(*cancel);
       co_return false;
     }
     if (std::holds_alternative<StartupMessage>(message)) break;
@@ -269,7 +279,8 @@ void ClientSession::SendStartupParameters(
       {"application_name", value_of("application_name", "")},
   };
   for (const auto& [name, value] : params) Encode(client_out_, ParameterStatus{name, value});
-  auto [pid, secret] = ctx_.cancels.Register();
+  cancel_slot_ = std::make_shared<CancelSlot>(socket_.get_executor());
+  auto [pid, secret] = ctx_.cancels.Register(cancel_slot_);
   cancel_pid_ = pid;
   cancel_secret_ = secret;
   Encode(client_out_, BackendKeyData{pid, secret});

@@ -70,7 +70,7 @@ class ClientSession : public std::enable_shared_from_this<ClientSession> {
   // The same for a message already buffered, without waiting: nullopt when more bytes are
   // needed (then ReadMessage).
   std::optional<Status> NextBufferedMessage(FrontendMessage& message);
-  awaitable<void> HandleCancel(const CancelRequest& cancel);
+  void HandleCancel(const CancelRequest& cancel);
 
   // The main loop's steps.
   awaitable<void> HandleQuery(std::string_view sql);
@@ -171,6 +171,7 @@ class ClientSession : public std::enable_shared_from_this<ClientSession> {
   std::string database_;
   int32_t cancel_pid_ = 0;
   int32_t cancel_secret_ = 0;
+  std::shared_ptr<CancelSlot> cancel_slot_;  // registered under cancel_pid_
 
   // Tenant sources that outlive a statement.
   std::optional<std::string> startup_tenant_;

@@ -9,11 +9,13 @@
 #include <mutex>
 #include <string>
 #include <unordered_map>
+#include <utility>
 
 #include "app/resolver.h"
 #include "frontends/pgwire/asio.h"
 #include "frontends/pgwire/conninfo.h"
 #include "frontends/pgwire/scram.h"
+#include "frontends/pgwire/server_connection.h"
 #include "frontends/pgwire/server_pool.h"
 #include "ports/statement_analyzer.h"
 
@@ -42,22 +44,30 @@ struct RouterSettings {
   std::chrono::milliseconds hold_timeout{5000};
 };
 
-// Client-side BackendKeyData -> the server a session is using right now. Thread-safe.
+// What one client session shows to CancelRequests arriving on other connections: the
+// server its queries run on now. The session points `target` at its server connection's
+// CancelTarget at every attach and clears it at every detach (twice per transaction), on its
+// own thread and without a lock; a cancel therefore reads it on that thread too (`home`).
+struct CancelSlot {
+  explicit CancelSlot(Executor home_executor) : home(std::move(home_executor)) {}
+  Executor home;
+  const CancelTarget* target = nullptr;  // owned by the attached ServerConnection
+};
+
+// Client-side BackendKeyData -> the session's CancelSlot. Thread-safe; touched at session
+// start and end and by cancels, never per transaction.
 class CancelRegistry {
  public:
   // A fresh (pid, secret) pair for a new client session.
-  std::pair<int32_t, int32_t> Register();
+  std::pair<int32_t, int32_t> Register(std::shared_ptr<CancelSlot> slot);
   void Unregister(int32_t pid);
-  // Where `pid`'s queries run now (null: nowhere). Called twice per transaction, so it only
-  // swaps a pointer to the connection's own CancelTarget.
-  void SetTarget(int32_t pid, std::shared_ptr<const CancelTarget> target);
-  // The server to cancel for (pid, secret), or null (unknown key, wrong secret, no target).
-  std::shared_ptr<const CancelTarget> Lookup(int32_t pid, int32_t secret) const;
+  // The slot for (pid, secret), or null (unknown key or wrong secret).
+  std::shared_ptr<CancelSlot> Lookup(int32_t pid, int32_t secret) const;
 
  private:
   struct Entry {
     int32_t secret = 0;
-    std::shared_ptr<const CancelTarget> target;
+    std::shared_ptr<CancelSlot> slot;
   };
   mutable std::mutex mu_;
   std::unordered_map<int32_t, Entry> entries_;

@@ -158,8 +158,7 @@ awaitable<Status> ServerConnection::Open(const ServerEndpoint& endpoint) {
         // The connect left EPOLLOUT in the socket's epoll registration, and with it a wakeup
         // each time the server acknowledges a request; a fresh registration has EPOLLIN only
         // (Asio adds EPOLLOUT back only if a write ever has to wait).
-        cancel_target_ = std::make_shared<const CancelTarget>(
-            CancelTarget{endpoint_, backend_pid_, backend_secret_});
+        cancel_target_ = CancelTarget{endpoint_, backend_pid_, backend_secret_};
         Reregister(socket_.get_executor());
         co_return broken_ ? Unavailable("lost connection to " + endpoint.Describe())
                           : Status::Ok();

@@ -79,8 +79,8 @@ class ServerConnection {
   void set_shard_id(std::string id) { shard_id_ = std::move(id); }
   int32_t backend_pid() const { return backend_pid_; }
   int32_t backend_secret() const { return backend_secret_; }
-  // Made once Open succeeds (null before); shared so sessions can publish it cheaply.
-  const std::shared_ptr<const CancelTarget>& cancel_target() const { return cancel_target_; }
+  // Set once Open succeeds; a session points its CancelSlot here while it holds this.
+  const CancelTarget& cancel_target() const { return cancel_target_; }
   uint64_t id() const { return id_; }
   std::chrono::steady_clock::time_point created_at() const { return created_at_; }
   std::chrono::steady_clock::time_point last_used() const { return last_used_; }
@@ -107,7 +107,7 @@ class ServerConnection {
   bool broken_ = false;
   int32_t backend_pid_ = 0;
   int32_t backend_secret_ = 0;
-  std::shared_ptr<const CancelTarget> cancel_target_;
+  CancelTarget cancel_target_;
   uint64_t id_;
   std::chrono::steady_clock::time_point created_at_;
   std::chrono::steady_clock::time_point last_used_;

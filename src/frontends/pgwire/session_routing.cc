@@ -178,7 +178,7 @@ bool ClientSession::InTransaction() const {
 void ClientSession::Adopt(std::unique_ptr<ServerConnection> conn, const Shard& shard) {
   server_ = std::move(conn);
   attached_shard_ = shard.id;
-  ctx_.cancels.SetTarget(cancel_pid_, server_->cancel_target());
+  if (cancel_slot_) cancel_slot_->target = &server_->cancel_target();
 }
 
 bool ClientSession::AttachIdle(const Shard& shard) {
@@ -199,7 +199,7 @@ awaitable<Status> ClientSession::Attach(const Shard& shard) {
 
 void ClientSession::Detach(bool reusable) {
   if (!server_) return;
-  ctx_.cancels.SetTarget(cancel_pid_, nullptr);
+  if (cancel_slot_) cancel_slot_->target = nullptr;
   ctx_.pools.Release(std::move(server_), reusable);
   attached_shard_.clear();
 }
