@@ -1,6 +1,7 @@
 #include "adapters/sql/pgquery/lexical_fast_path.h"
 
 #include <algorithm>
+#include <atomic>
 
 #include "adapters/sql/pgquery/statement_shape.h"
 
@@ -29,6 +30,46 @@ bool StartsWithFolded(std::string_view text, std::string_view lower_word) {
 
 // SELECT INTO creates a table: such a SELECT goes to the parser.
 constexpr std::string_view kInto = "into";
+
+// The answer: one statement of `kind`. Answer objects are recycled per thread: one that every
+// other holder has let go of (use_count 1: only its ring slot holds it) is rewritten in place,
+// so the hot path allocates nothing (a fresh StatementInfo, its vector and its text cost three
+// mallocs and frees per statement). A holder keeps its copy intact: while it holds one, the
+// count is above 1 and the slot is passed over. The ring is as deep as the statements a
+// thread typically has in flight at once (one per session awaiting its server), oldest first.
+std::shared_ptr<const StatementInfo> Answer(StatementKind kind, std::string_view text) {
+  constexpr size_t kRing = 32;
+  thread_local std::array<std::shared_ptr<StatementInfo>, kRing> ring;
+  thread_local size_t next = 0;
+  auto fresh = [](std::shared_ptr<StatementInfo>& slot) {
+    slot = std::make_shared<StatementInfo>();
+    slot->statements.emplace_back();
+  };
+  std::shared_ptr<StatementInfo>* free_slot = nullptr;
+  for (size_t k = 0; k < kRing && free_slot == nullptr; ++k) {
+    std::shared_ptr<StatementInfo>& slot = ring[(next + k) % kRing];
+    if (!slot) {
+      fresh(slot);
+    } else if (slot.use_count() != 1) {
+      continue;
+    } else {
+      // The last other holder may have let go on another thread (an embedded worker): its
+      // reads happen before this rewrite (pairs with the release in shared_ptr's decrement).
+      std::atomic_thread_fence(std::memory_order_acquire);
+    }
+    free_slot = &slot;
+    next = (next + k + 1) % kRing;
+  }
+  if (free_slot == nullptr) {  // all held: the oldest is replaced (its holders keep theirs)
+    free_slot = &ring[next];
+    next = (next + 1) % kRing;
+    fresh(*free_slot);
+  }
+  StatementDetail& detail = (*free_slot)->statements.front();
+  detail.kind = kind;
+  detail.text.assign(text);
+  return *free_slot;
+}
 
 }  // namespace
 
@@ -72,18 +113,21 @@ std::shared_ptr<const StatementInfo> LexicalFastPath::TryAnswer(std::string_view
   const std::string_view body = StatementBody(sql);
   const size_t n = body.size();
   bool into = false;
-  for (size_t i = 0; i < n; ++i) {
-    const char c = body[i];
-    if (!first_[static_cast<unsigned char>(c)]) continue;
+  const char* const end = body.data() + n;
+  for (const char* p = body.data();; ++p) {
+    // Skip bytes that start nothing of interest: the bulk of the text, so a tight loop.
+    while (p != end && !first_[static_cast<unsigned char>(*p)]) ++p;
+    if (p == end) break;
+    const char c = *p;
     // A ';' left after the final one means several statements (or one inside a literal:
     // either way, parse); NUL is invalid.
     if (c == ';' || c == '\0') return nullptr;
-    const char next = i + 1 < n ? body[i + 1] : '\0';
+    const char next = p + 1 != end ? p[1] : '\0';
     unsigned key = static_cast<unsigned char>(c) | static_cast<unsigned char>(next) << 8;
     if ((starts_[key / 64] >> (key % 64) & 1) == 0) continue;
     // Comments ("--" and "/*" may hold hints) and stop words.
     if ((c == '-' && next == '-') || (c == '/' && next == '*')) return nullptr;
-    const std::string_view rest = body.substr(i);
+    const std::string_view rest(p, static_cast<size_t>(end - p));
     for (const std::string& word : stop_words_) {
       if (StartsWithFolded(rest, word)) return nullptr;
     }
@@ -109,11 +153,7 @@ std::shared_ptr<const StatementInfo> LexicalFastPath::TryAnswer(std::string_view
   } else {
     return nullptr;
   }
-  auto info = std::make_shared<StatementInfo>();
-  StatementDetail& detail = info->statements.emplace_back();
-  detail.kind = kind;
-  detail.text = std::string(body);
-  return info;
+  return Answer(kind, body);
 }
 
 }  // namespace domicile::pgquery

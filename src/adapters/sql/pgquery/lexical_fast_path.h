@@ -21,8 +21,8 @@ namespace domicile::pgquery {
 // ("temp", "advisory", SELECT ... "into"). For those the analysis is fixed: one statement of
 // that kind, no tenant, no effects. Deliberately conservative: any doubt means "parse it".
 //
-// On the hot path of every such statement, so it allocates nothing but the answer and reads
-// the text once, in place: most bytes cost one table lookup.
+// On the hot path of every such statement, so it allocates nothing (the answer object is
+// recycled once released) and reads the text once, in place: most bytes cost one table lookup.
 class LexicalFastPath {
  public:
   explicit LexicalFastPath(const RoutingRules& rules);

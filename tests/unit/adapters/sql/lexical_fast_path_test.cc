@@ -90,5 +90,25 @@ TEST(LexicalFastPathTest, AnalyzerAnswersTheSameWithAndWithoutIt) {
   }
 }
 
+// The answer object is recycled, but never under a holder's feet.
+TEST(LexicalFastPathTest, AnAnswerStillHeldIsNeverRewritten) {
+  LexicalFastPath fast(Rules());
+  auto first = fast.TryAnswer("SELECT abalance FROM pgbench_accounts WHERE aid = 1");
+  auto second = fast.TryAnswer("UPDATE pgbench_accounts SET abalance = 0 WHERE aid = 2");
+  ASSERT_TRUE(first && second);
+  EXPECT_NE(first.get(), second.get());
+  EXPECT_EQ(first->statements[0].kind, StatementKind::kSelect);
+  EXPECT_EQ(first->statements[0].text, "SELECT abalance FROM pgbench_accounts WHERE aid = 1");
+  EXPECT_EQ(second->statements[0].kind, StatementKind::kUpdate);
+  // Once released, the next answer may reuse the object, and then says the new text only.
+  first.reset();
+  second.reset();
+  auto third = fast.TryAnswer("DELETE FROM t WHERE id = 3");
+  ASSERT_TRUE(third);
+  ASSERT_EQ(third->statements.size(), 1u);
+  EXPECT_EQ(third->statements[0].kind, StatementKind::kDelete);
+  EXPECT_EQ(third->statements[0].text, "DELETE FROM t WHERE id = 3");
+}
+
 }  // namespace
 }  // namespace domicile::pgquery
