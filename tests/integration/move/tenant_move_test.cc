@@ -263,6 +263,26 @@ TEST_F(TenantMoveTest, RepeatableReadWriterOlderThanTheFenceCannotWriteTheSource
   ASSERT_EQ(undone.exit_code, 0) << undone.Describe();
 }
 
+TEST_F(TenantMoveTest, RepeatableReadSnapshotOlderThanTheWholeMoveCannotWriteTheSource) {
+  // The snapshot predates the move itself, so not even the fence row prepared before the copy
+  // is in it: the check must still refuse the write after the flip (40001).
+  PgClient direct(cluster().ServerOf("eu-a").Dsn(cluster().DbOf("eu-a")));
+  ASSERT_EQ(cluster().HomeOf("m2"), "eu-a");
+  ASSERT_TRUE(direct.Exec("BEGIN ISOLATION LEVEL REPEATABLE READ").ok);
+  ASSERT_TRUE(direct.Exec("SELECT count(*) FROM accounts").ok);  // the snapshot
+  ProcessResult moved =
+      cluster().Domicile({"tenant", "move", "m2", "--to", "eu-b", "--grace-ms", "600000"});
+  ASSERT_EQ(moved.exit_code, 0) << moved.Describe();
+  ASSERT_EQ(cluster().HomeOf("m2"), "eu-b");
+  PgResult stale = direct.Exec("INSERT INTO accounts VALUES ('m2', 888889, 1, 'older snapshot')");
+  EXPECT_FALSE(stale.ok);
+  EXPECT_EQ(stale.sqlstate, "40001") << stale.Describe();
+  direct.Exec("ROLLBACK");
+  EXPECT_EQ(cluster().Scalar("eu-a", "SELECT count(*) FROM accounts WHERE id = 888889"), "0");
+  ProcessResult undone = cluster().Domicile({"tenant", "move", "m2", "--undo"});
+  ASSERT_EQ(undone.exit_code, 0) << undone.Describe();
+}
+
 TEST_F(TenantMoveTest, DetachPrintsTheMoveIdAndTheMoveEndsInTheBackground) {
   ProcessResult started = cluster().Domicile(
       {"tenant", "move", "m3", "--to", cluster().HomeOf("m3") == "eu-a" ? "eu-b" : "eu-a",

@@ -38,6 +38,17 @@ BEGIN
       -- the move (unfenced) and raising the fence updates it, so locking it here fails with
       -- a serialization error (40001) for such a transaction instead of letting it write.
       SELECT f.epoch, f.fenced INTO e, is_fenced FROM domicile_fence f WHERE f.tenant = k FOR SHARE;
+      IF NOT FOUND THEN
+        -- The row may exist yet be newer than the snapshot (the move prepared it after this
+        -- transaction began): inserting its key then fails with 40001 too. Only a probe: the
+        -- insert is rolled back with its subtransaction.
+        BEGIN
+          INSERT INTO domicile_fence (tenant, epoch, move_id, fenced) VALUES (k, 0, '', false)
+            ON CONFLICT (tenant) DO NOTHING;
+          RAISE SQLSTATE 'DF001';
+        EXCEPTION WHEN SQLSTATE 'DF001' THEN NULL;
+        END;
+      END IF;
     END IF;
     IF FOUND AND is_fenced THEN
       RAISE EXCEPTION 'tenant % is fenced on this shard: it moved to another shard (epoch %)', k, e
