@@ -113,6 +113,8 @@ class ClientSession : public std::enable_shared_from_this<ClientSession> {
 
   // Forwarding and relaying.
   void AppendSessionReplay();
+  // Appends to `sets` the SETs and RESETs that turn `applied` into settings_, and applies them.
+  void AppendSettingsDiff(std::map<std::string, std::string>& applied, std::string& sets);
   // Appends `message` for the server: its own bytes `raw` unless a statement name changes.
   void AppendRewritten(const FrontendMessage& message, std::string_view raw);
   // Sends the buffered bytes: the ...Now forms send what the socket takes without waiting

@@ -223,6 +223,24 @@ void ClientSession::ReleaseIfIdle() {
 void ClientSession::AppendSessionReplay() {
   std::string sets;
   auto& applied = server_->applied_settings();
+  // Usually the connection has exactly this session's settings already (one pass over both
+  // sorted maps says so); otherwise each difference is set or reset.
+  if (applied != settings_) {
+    AppendSettingsDiff(applied, sets);
+  }
+  if (!sets.empty()) {
+    Encode(server_out_, Query{sets});
+    expect_.push_back(Expect{Expect::Action::kSwallow, "Z", true, {}, {}});
+  }
+  if (deferred_begin_) {
+    Encode(server_out_, Query{*deferred_begin_});
+    expect_.push_back(Expect{Expect::Action::kSwallow, "Z", true, {}, {}});
+    deferred_begin_.reset();
+  }
+}
+
+void ClientSession::AppendSettingsDiff(std::map<std::string, std::string>& applied,
+                                       std::string& sets) {
   for (const auto& [name, text] : settings_) {
     auto it = applied.find(name);
     if (it == applied.end() || it->second != text) {
@@ -238,15 +256,6 @@ void ClientSession::AppendSessionReplay() {
     } else {
       ++it;
     }
-  }
-  if (!sets.empty()) {
-    Encode(server_out_, Query{sets});
-    expect_.push_back(Expect{Expect::Action::kSwallow, "Z", true, {}, {}});
-  }
-  if (deferred_begin_) {
-    Encode(server_out_, Query{*deferred_begin_});
-    expect_.push_back(Expect{Expect::Action::kSwallow, "Z", true, {}, {}});
-    deferred_begin_.reset();
   }
 }
 

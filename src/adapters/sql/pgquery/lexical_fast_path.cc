@@ -35,10 +35,13 @@ constexpr std::string_view kInto = "into";
 // other holder has let go of (use_count 1: only its ring slot holds it) is rewritten in place,
 // so the hot path allocates nothing (a fresh StatementInfo, its vector and its text cost three
 // mallocs and frees per statement). A holder keeps its copy intact: while it holds one, the
-// count is above 1 and the slot is passed over. The ring is as deep as the statements a
-// thread typically has in flight at once (one per session awaiting its server), oldest first.
+// count is above 1 and the slot is passed over. Sessions finish their statements roughly in
+// the order they began them, so the oldest slot is nearly always free; the ring is deeper than
+// the statements a thread has in flight (one per session, queued ones included), and only a
+// few slots are probed before a fresh object is made instead.
 std::shared_ptr<const StatementInfo> Answer(StatementKind kind, std::string_view text) {
-  constexpr size_t kRing = 32;
+  constexpr size_t kRing = 256;
+  constexpr size_t kProbes = 8;
   thread_local std::array<std::shared_ptr<StatementInfo>, kRing> ring;
   thread_local size_t next = 0;
   auto fresh = [](std::shared_ptr<StatementInfo>& slot) {
@@ -46,7 +49,7 @@ std::shared_ptr<const StatementInfo> Answer(StatementKind kind, std::string_view
     slot->statements.emplace_back();
   };
   std::shared_ptr<StatementInfo>* free_slot = nullptr;
-  for (size_t k = 0; k < kRing && free_slot == nullptr; ++k) {
+  for (size_t k = 0; k < kProbes && free_slot == nullptr; ++k) {
     std::shared_ptr<StatementInfo>& slot = ring[(next + k) % kRing];
     if (!slot) {
       fresh(slot);
@@ -60,7 +63,7 @@ std::shared_ptr<const StatementInfo> Answer(StatementKind kind, std::string_view
     free_slot = &slot;
     next = (next + k + 1) % kRing;
   }
-  if (free_slot == nullptr) {  // all held: the oldest is replaced (its holders keep theirs)
+  if (free_slot == nullptr) {  // all probed are held: the oldest is replaced (holders keep theirs)
     free_slot = &ring[next];
     next = (next + 1) % kRing;
     fresh(*free_slot);
