@@ -291,7 +291,7 @@ void ServerPools::Release(std::unique_ptr<ServerConnection> conn, bool reusable)
       auto waiter = *chosen;
       pool.waiters.erase(chosen);
       waiter->conn = std::move(conn);
-      asio::post(waiter->timer.get_executor(), [waiter] { waiter->timer.cancel(); });
+      Wake(waiter);
       return;
     }
     pool.idle.push_back(std::move(conn));
@@ -311,7 +311,19 @@ void ServerPools::Release(std::unique_ptr<ServerConnection> conn, bool reusable)
 
 void ServerPools::WakeToRetry(const std::shared_ptr<Waiter>& waiter) {
   waiter->retry = true;
-  asio::post(waiter->timer.get_executor(), [waiter] { waiter->timer.cancel(); });
+  Wake(waiter);
+}
+
+void ServerPools::Wake(const std::shared_ptr<Waiter>& waiter) {
+  // The timer is its session's thread's to touch. When that is this thread, the waiter is
+  // suspended in its wait (it queued itself and awaited without yielding in between), so the
+  // cancel is made here: its completion is queued at once, with no hop through the scheduler
+  // (under a queue, every transaction is handed a connection this way).
+  if (waiter->timer.get_executor().running_in_this_thread()) {
+    waiter->timer.cancel();
+  } else {
+    asio::post(waiter->timer.get_executor(), [waiter] { waiter->timer.cancel(); });
+  }
 }
 
 void ServerPools::WakeCapWaiter(const Pool* except) {

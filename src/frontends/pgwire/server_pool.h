@@ -82,6 +82,8 @@ class ServerPools {
                                                        std::chrono::steady_clock::time_point now);
   // Wakes a queued session to try again (a slot freed, or its shard failed).
   static void WakeToRetry(const std::shared_ptr<Waiter>& waiter);
+  // Ends `waiter`'s wait (it then looks at its conn and retry fields).
+  static void Wake(const std::shared_ptr<Waiter>& waiter);
   // An idle connection that may be handed out: not broken, not past server_lifetime.
   bool Reusable(const ServerConnection& conn, std::chrono::steady_clock::time_point now) const;
   // Wakes one session queued on a pool other than `except` only because of global_max, to
