@@ -47,7 +47,12 @@ Status RunServe(const std::string& data_dir, ServeConfig config,
   // results back to sessions running there.
   pgwire::EmbeddedExecutor embedded([](const Shard& shard) { return MakeShardStorage(shard); },
                                     pgwire::EmbeddedSettings{config.embedded_threads});
-  pgwire::asio::io_context io(1);  // run by this thread only (see PgwireServer)
+  // Run by this thread only (see PgwireServer). With one network thread, every socket and
+  // its reactor state are only ever touched by that thread, so Asio may skip its
+  // per-descriptor locks (two lock pairs per wait); with more, a pooled server connection
+  // moves between the threads' reactors, so they stay. Posts from other threads (embedded
+  // workers, cancels) still go through the scheduler's lock either way.
+  pgwire::asio::io_context io(config.workers == 1 ? BOOST_ASIO_CONCURRENCY_HINT_UNSAFE_IO : 1);
   pgwire::ServerPools pools(io, config.router.pool);
   pgwire::RouterContext ctx{io, resolver, analyzer, pools, config.router, {}, {}};
   ctx.embedded = &embedded;

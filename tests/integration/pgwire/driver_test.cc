@@ -155,7 +155,7 @@ const assert = require('assert');
 
 class PgwireDriverTest : public PgwireTest {
  protected:
-  static void SetUpTestSuite() { StartRouter("[pool]\nmax_size = 4\n"); }
+  static void SetUpTestSuite() { StartRouter("[pool]\nmax_size = 4\n", /*workers=*/1); }
   static void TearDownTestSuite() { StopRouter(); }
 
   ProcessResult RunScript(const std::string& interpreter, const std::string& name,

@@ -29,7 +29,7 @@ class PgwirePgbenchTest : public PgwireTest {
  protected:
   // A pool smaller than the client count: sessions share server connections, so prepared
   // statements must follow each client to whichever connection serves it.
-  static void SetUpTestSuite() { StartRouter("[pool]\nmax_size = 2\n"); }
+  static void SetUpTestSuite() { StartRouter("[pool]\nmax_size = 2\n", /*workers=*/1); }
   static void TearDownTestSuite() { StopRouter(); }
 
   void SetUp() override {

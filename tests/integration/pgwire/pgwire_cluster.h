@@ -55,7 +55,9 @@ class PgwireCluster {
 
 // Base fixture: each suite starts its own router (with its own settings) in
 // SetUpTestSuite over the shared cluster; a failed start is recorded so every test of the
-// suite fails with the reason.
+// suite fails with the reason. Two network threads by default (connections move between
+// threads); the pgbench, driver and psql suites run one, serve's default on two cores,
+// where Asio skips its per-socket locks.
 class PgwireTest : public ::testing::Test {
  protected:
   static void StartRouter(const std::string& settings, int workers = 2);

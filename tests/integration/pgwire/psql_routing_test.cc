@@ -15,7 +15,7 @@ using std::chrono::milliseconds;
 
 class PgwirePsqlTest : public PgwireTest {
  protected:
-  static void SetUpTestSuite() { StartRouter("[pool]\nmax_size = 4\n"); }
+  static void SetUpTestSuite() { StartRouter("[pool]\nmax_size = 4\n", /*workers=*/1); }
   static void TearDownTestSuite() { StopRouter(); }
 
   // How many notes rows of `tenant` each shard holds.
