@@ -282,7 +282,6 @@ void ClientSession::SendStartupParameters(
   cancel_slot_ = std::make_shared<CancelSlot>(socket_.get_executor());
   auto [pid, secret] = ctx_.cancels.Register(cancel_slot_);
   cancel_pid_ = pid;
-  cancel_secret_ = secret;
   Encode(client_out_, BackendKeyData{pid, secret});
   SendReady();
 }

@@ -113,8 +113,8 @@ class ClientSession : public std::enable_shared_from_this<ClientSession> {
 
   // Forwarding and relaying.
   void AppendSessionReplay();
-  // Appends to `sets` the SETs and RESETs that turn `applied` into settings_, and applies them.
-  void AppendSettingsDiff(std::map<std::string, std::string>& applied, std::string& sets);
+  // The SETs and RESETs that turn `applied` into settings_; `applied` is updated to match.
+  std::string ApplySettingsDiff(std::map<std::string, std::string>& applied);
   // Appends `message` for the server: its own bytes `raw` unless a statement name changes.
   void AppendRewritten(const FrontendMessage& message, std::string_view raw);
   // Sends the buffered bytes: the ...Now forms send what the socket takes without waiting
@@ -172,7 +172,6 @@ class ClientSession : public std::enable_shared_from_this<ClientSession> {
   std::string user_;
   std::string database_;
   int32_t cancel_pid_ = 0;
-  int32_t cancel_secret_ = 0;
   std::shared_ptr<CancelSlot> cancel_slot_;  // registered under cancel_pid_
 
   // Tenant sources that outlive a statement.

@@ -221,13 +221,10 @@ void ClientSession::ReleaseIfIdle() {
 // ---- Forwarding ----
 
 void ClientSession::AppendSessionReplay() {
-  std::string sets;
   auto& applied = server_->applied_settings();
   // Usually the connection has exactly this session's settings already (one pass over both
   // sorted maps says so); otherwise each difference is set or reset.
-  if (applied != settings_) {
-    AppendSettingsDiff(applied, sets);
-  }
+  const std::string sets = applied == settings_ ? std::string() : ApplySettingsDiff(applied);
   if (!sets.empty()) {
     Encode(server_out_, Query{sets});
     expect_.push_back(Expect{Expect::Action::kSwallow, "Z", true, {}, {}});
@@ -239,8 +236,8 @@ void ClientSession::AppendSessionReplay() {
   }
 }
 
-void ClientSession::AppendSettingsDiff(std::map<std::string, std::string>& applied,
-                                       std::string& sets) {
+std::string ClientSession::ApplySettingsDiff(std::map<std::string, std::string>& applied) {
+  std::string sets;
   for (const auto& [name, text] : settings_) {
     auto it = applied.find(name);
     if (it == applied.end() || it->second != text) {
@@ -257,6 +254,7 @@ void ClientSession::AppendSettingsDiff(std::map<std::string, std::string>& appli
       ++it;
     }
   }
+  return sets;
 }
 
 std::optional<Status> ClientSession::FlushServerNow() {

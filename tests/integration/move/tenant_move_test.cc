@@ -33,6 +33,20 @@ class TenantMoveTest : public ::testing::Test {
 
   MoveCluster& cluster() { return *cluster_; }
 
+  // After m2 moved from eu-a to eu-b: `direct`, a REPEATABLE READ transaction on eu-a whose
+  // snapshot predates the fence, must fail to write m2 row `id` there (40001) and leave no
+  // row; then the move is undone for the other tests.
+  void ExpectStaleWriteRefusedThenUndo(PgClient& direct, int id) {
+    const std::string row = std::to_string(id);
+    PgResult stale = direct.Exec("INSERT INTO accounts VALUES ('m2', " + row + ", 1, 'stale')");
+    EXPECT_FALSE(stale.ok);
+    EXPECT_EQ(stale.sqlstate, "40001") << stale.Describe();
+    direct.Exec("ROLLBACK");
+    EXPECT_EQ(cluster().Scalar("eu-a", "SELECT count(*) FROM accounts WHERE id = " + row), "0");
+    ProcessResult undone = cluster().Domicile({"tenant", "move", "m2", "--undo"});
+    ASSERT_EQ(undone.exit_code, 0) << undone.Describe();
+  }
+
   // Starts writers for `tenants` through the router.
   std::vector<std::unique_ptr<TenantWriter>> StartWriters(const std::vector<std::string>& tenants) {
     std::vector<std::unique_ptr<TenantWriter>> writers;
@@ -254,13 +268,7 @@ TEST_F(TenantMoveTest, RepeatableReadWriterOlderThanTheFenceCannotWriteTheSource
   mover.join();
   ASSERT_EQ(moved.exit_code, 0) << moved.Describe();
   ASSERT_EQ(cluster().HomeOf("m2"), "eu-b");
-  PgResult stale = direct.Exec("INSERT INTO accounts VALUES ('m2', 888888, 1, 'stale snapshot')");
-  EXPECT_FALSE(stale.ok);
-  EXPECT_EQ(stale.sqlstate, "40001") << stale.Describe();
-  direct.Exec("ROLLBACK");
-  EXPECT_EQ(cluster().Scalar("eu-a", "SELECT count(*) FROM accounts WHERE id = 888888"), "0");
-  ProcessResult undone = cluster().Domicile({"tenant", "move", "m2", "--undo"});
-  ASSERT_EQ(undone.exit_code, 0) << undone.Describe();
+  ExpectStaleWriteRefusedThenUndo(direct, 888888);
 }
 
 TEST_F(TenantMoveTest, RepeatableReadSnapshotOlderThanTheWholeMoveCannotWriteTheSource) {
@@ -274,13 +282,7 @@ TEST_F(TenantMoveTest, RepeatableReadSnapshotOlderThanTheWholeMoveCannotWriteThe
       cluster().Domicile({"tenant", "move", "m2", "--to", "eu-b", "--grace-ms", "600000"});
   ASSERT_EQ(moved.exit_code, 0) << moved.Describe();
   ASSERT_EQ(cluster().HomeOf("m2"), "eu-b");
-  PgResult stale = direct.Exec("INSERT INTO accounts VALUES ('m2', 888889, 1, 'older snapshot')");
-  EXPECT_FALSE(stale.ok);
-  EXPECT_EQ(stale.sqlstate, "40001") << stale.Describe();
-  direct.Exec("ROLLBACK");
-  EXPECT_EQ(cluster().Scalar("eu-a", "SELECT count(*) FROM accounts WHERE id = 888889"), "0");
-  ProcessResult undone = cluster().Domicile({"tenant", "move", "m2", "--undo"});
-  ASSERT_EQ(undone.exit_code, 0) << undone.Describe();
+  ExpectStaleWriteRefusedThenUndo(direct, 888889);
 }
 
 TEST_F(TenantMoveTest, DetachPrintsTheMoveIdAndTheMoveEndsInTheBackground) {
