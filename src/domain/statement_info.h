@@ -101,7 +101,9 @@ struct SessionVariable {
 // One statement of a (possibly multi-statement) simple-Query string.
 struct StatementDetail {
   StatementKind kind = StatementKind::kEmpty;
-  // This statement's text as sent (without the separating semicolon), for replaying SET.
+  // This statement's text as sent (without the separating semicolon), for replaying SET and
+  // for engines that run statements one by one. Empty in an answer that stands for many texts
+  // (StatementInfo::whole_text_is_statement): use StatementInfo::TextOf.
   std::string text;
 
   // The tenant named by the statement itself (WHERE key = ..., INSERT VALUES, UPDATE SET):
@@ -138,6 +140,15 @@ struct StatementInfo {
   bool hint_conflict = false;
   // Union of the statements' effects, so the router can test the whole string at once.
   SessionStateEffects session;
+  // One answer for every text of one plain form (one SELECT naming no tenant, say), shared
+  // instead of built per text: its single statement is the whole query string and carries
+  // no text of its own.
+  bool whole_text_is_statement = false;
+
+  // Statement `i`'s text, given the query string `sql` this analysis is of.
+  std::string_view TextOf(size_t i, std::string_view sql) const {
+    return whole_text_is_statement ? sql : std::string_view(statements[i].text);
+  }
 
   // True when any statement is a domicile.* SET/RESET/SHOW, which must not be forwarded.
   bool HasRouterVar() const {

@@ -146,8 +146,9 @@ EmbeddedOutcome RunEmbeddedQuery(EmbeddedLease& lease, std::string_view sql,
   EmbeddedOutcome outcome;
   std::vector<std::pair<StatementKind, std::string_view>> statements;
   if (info != nullptr) {
-    for (const auto& s : info->statements) {
-      if (s.kind != StatementKind::kEmpty) statements.emplace_back(s.kind, s.text);
+    for (size_t i = 0; i < info->statements.size(); ++i) {
+      StatementKind kind = info->statements[i].kind;
+      if (kind != StatementKind::kEmpty) statements.emplace_back(kind, info->TextOf(i, sql));
     }
   } else {
     statements.emplace_back(StatementKind::kOther, sql);

@@ -1,7 +1,6 @@
 #include "adapters/sql/pgquery/lexical_fast_path.h"
 
 #include <algorithm>
-#include <atomic>
 
 #include "adapters/sql/pgquery/statement_shape.h"
 
@@ -31,47 +30,27 @@ bool StartsWithFolded(std::string_view text, std::string_view lower_word) {
 // SELECT INTO creates a table: such a SELECT goes to the parser.
 constexpr std::string_view kInto = "into";
 
-// The answer: one statement of `kind`. Answer objects are recycled per thread: one that every
-// other holder has let go of (use_count 1: only its ring slot holds it) is rewritten in place,
-// so the hot path allocates nothing (a fresh StatementInfo, its vector and its text cost three
-// mallocs and frees per statement). A holder keeps its copy intact: while it holds one, the
-// count is above 1 and the slot is passed over. Sessions finish their statements roughly in
-// the order they began them, so the oldest slot is nearly always free; the ring is deeper than
-// the statements a thread has in flight (one per session, queued ones included), and only a
-// few slots are probed before a fresh object is made instead.
-std::shared_ptr<const StatementInfo> Answer(StatementKind kind, std::string_view text) {
-  constexpr size_t kRing = 256;
-  constexpr size_t kProbes = 8;
-  thread_local std::array<std::shared_ptr<StatementInfo>, kRing> ring;
-  thread_local size_t next = 0;
-  auto fresh = [](std::shared_ptr<StatementInfo>& slot) {
-    slot = std::make_shared<StatementInfo>();
-    slot->statements.emplace_back();
-  };
-  std::shared_ptr<StatementInfo>* free_slot = nullptr;
-  for (size_t k = 0; k < kProbes && free_slot == nullptr; ++k) {
-    std::shared_ptr<StatementInfo>& slot = ring[(next + k) % kRing];
-    if (!slot) {
-      fresh(slot);
-    } else if (slot.use_count() != 1) {
-      continue;
-    } else {
-      // The last other holder may have let go on another thread (an embedded worker): its
-      // reads happen before this rewrite (pairs with the release in shared_ptr's decrement).
-      std::atomic_thread_fence(std::memory_order_acquire);
+// The answer for one plain statement of `kind`: the same for every text of that form, so it
+// is built once and handed out without a reference count. An earlier version rewrote recycled
+// objects per text; their cold cache lines and atomic counts cost more than the scan itself.
+std::shared_ptr<const StatementInfo> FixedAnswer(StatementKind kind) {
+  static const auto* const answers = [] {
+    auto* all = new std::array<StatementInfo, 4>;
+    const StatementKind kinds[] = {StatementKind::kSelect, StatementKind::kInsert,
+                                   StatementKind::kUpdate, StatementKind::kDelete};
+    for (size_t i = 0; i < all->size(); ++i) {
+      (*all)[i].statements.emplace_back().kind = kinds[i];
+      (*all)[i].whole_text_is_statement = true;
     }
-    free_slot = &slot;
-    next = (next + k + 1) % kRing;
+    return all;
+  }();
+  for (const StatementInfo& answer : *answers) {
+    if (answer.statements.front().kind == kind) {
+      // Aliasing an empty owner: copies touch no counter; the object lives forever.
+      return std::shared_ptr<const StatementInfo>(std::shared_ptr<const void>(), &answer);
+    }
   }
-  if (free_slot == nullptr) {  // all probed are held: the oldest is replaced (holders keep theirs)
-    free_slot = &ring[next];
-    next = (next + 1) % kRing;
-    fresh(*free_slot);
-  }
-  StatementDetail& detail = (*free_slot)->statements.front();
-  detail.kind = kind;
-  detail.text.assign(text);
-  return *free_slot;
+  return nullptr;
 }
 
 }  // namespace
@@ -156,7 +135,7 @@ std::shared_ptr<const StatementInfo> LexicalFastPath::TryAnswer(std::string_view
   } else {
     return nullptr;
   }
-  return Answer(kind, body);
+  return FixedAnswer(kind);
 }
 
 }  // namespace domicile::pgquery

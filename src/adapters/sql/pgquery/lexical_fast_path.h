@@ -21,14 +21,15 @@ namespace domicile::pgquery {
 // ("temp", "advisory", SELECT ... "into"). For those the analysis is fixed: one statement of
 // that kind, no tenant, no effects. Deliberately conservative: any doubt means "parse it".
 //
-// On the hot path of every such statement, so it allocates nothing (the answer object is
-// recycled once released) and reads the text once, in place: most bytes cost one table lookup.
+// On the hot path of every such statement, so it allocates nothing (the answer is one shared
+// object per kind, StatementInfo::whole_text_is_statement) and reads the text once, in place:
+// most bytes cost one table lookup.
 class LexicalFastPath {
  public:
   explicit LexicalFastPath(const RoutingRules& rules);
 
-  // The analysis of `sql`, or null when the text does not qualify. `table` is left empty
-  // (nothing routes on it for DML).
+  // The analysis of `sql`, or null when the text does not qualify. `table` and `text` are
+  // left empty (nothing routes on the table for DML; the text is the whole of `sql`).
   std::shared_ptr<const StatementInfo> TryAnswer(std::string_view sql) const;
 
  private:

@@ -167,6 +167,21 @@ TEST_F(EmbeddedRunnerTest, SeveralStatementsAreOneImplicitTransaction) {
             "T(count(*):20) D(0) C(SELECT 1) Z(I)");
 }
 
+// The analyzer's fast path answers plain statements with one shared analysis that carries
+// no text: the runner then runs the query string it was given.
+TEST_F(EmbeddedRunnerTest, ASharedAnswerRunsTheWholeQueryString) {
+  StatementInfo shared;
+  shared.statements.emplace_back().kind = StatementKind::kInsert;
+  shared.whole_text_is_statement = true;
+  EXPECT_EQ(Transcript(RunEmbeddedQuery(
+                           lease_, " INSERT INTO members (tenant_id, id) VALUES ('a', 9) ; ",
+                           &shared).bytes),
+            "C(INSERT 0 1) Z(I)");
+  shared.statements.front().kind = StatementKind::kSelect;
+  EXPECT_EQ(Transcript(RunEmbeddedQuery(lease_, "SELECT id FROM members", &shared).bytes),
+            "T(id:20) D(9) C(SELECT 1) Z(I)");
+}
+
 TEST_F(EmbeddedRunnerTest, ExtendedProtocolBindsDescribesAndExecutes) {
   auto insert = Statement("INSERT INTO members (tenant_id, id, name) VALUES ($1, $2, $3)",
                           StatementKind::kInsert);
