@@ -118,7 +118,9 @@ Result<Route> Resolver::Lookup(std::string_view tenant_id) const {
   return map.Resolve(lower);
 }
 
-std::shared_ptr<const ShardMap> Resolver::Snapshot() const {
+std::shared_ptr<const ShardMap> Resolver::Snapshot() const { return ThreadSnapshot(); }
+
+const std::shared_ptr<const ShardMap>& Resolver::ThreadSnapshot() const {
   ThreadLocalMap();
   return tls_cache.map;
 }

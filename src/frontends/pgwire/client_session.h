@@ -184,6 +184,9 @@ class ClientSession : public std::enable_shared_from_this<ClientSession> {
   std::map<std::string, std::string> startup_settings_;  // what RESET ALL returns to
 
   std::shared_ptr<const ShardMap> route_map_;  // keeps ChooseShard's Shard alive
+  // The last tenant ChooseShard resolved in route_map_, and where it lives (empty: none).
+  std::string memo_tenant_;
+  Route memo_route_;
   std::unique_ptr<ServerConnection> server_;
   std::unique_ptr<EmbeddedClient> embedded_;  // made on the first embedded route
   std::string attached_shard_;

@@ -66,7 +66,10 @@ Result<const Shard*> ClientSession::ChooseShard(const std::vector<TenantCandidat
   }
   // Held by the session: the Shard returned below is used across co_await (Attach), while
   // other sessions on this thread may move the thread's resolver cache to a newer map.
-  route_map_ = ctx_.resolver.Snapshot();
+  if (const auto& current = ctx_.resolver.ThreadSnapshot(); route_map_ != current) {
+    route_map_ = current;
+    memo_tenant_.clear();  // its route points into the old map
+  }
   const ShardMap* snapshot = route_map_.get();
   const Shard* shard = nullptr;
   // `normalized`: SET and the startup option stored the id normalised already.
@@ -82,16 +85,22 @@ Result<const Shard*> ClientSession::ChooseShard(const std::vector<TenantCandidat
       normalized_id = std::move(*n);
       id = normalized_id;
     }
-    auto route = snapshot->Resolve(id);
-    if (!route.ok()) {
-      return NotFound("unknown tenant '" + std::string(id) + "' (from " + std::string(source) +
-                      ")");
+    // A session names the same tenant statement after statement: one lookup per map.
+    if (memo_tenant_.empty() || id != memo_tenant_) {
+      auto resolved = snapshot->Resolve(id);
+      if (!resolved.ok()) {
+        return NotFound("unknown tenant '" + std::string(id) + "' (from " +
+                        std::string(source) + ")");
+      }
+      memo_tenant_.assign(id);
+      memo_route_ = *resolved;
     }
+    const Route* route = &memo_route_;
     if (route->tenant->state == TenantState::kHeld && held_tenant->empty()) *held_tenant = id;
     if (shard == nullptr) {
       shard = route->shard;
       chosen_tenant->assign(id);
-    } else if (route->shard->id != shard->id) {
+    } else if (route->shard != shard) {  // one map: one Shard object per shard
       return Conflict("tenant '" + std::string(id) + "' (from " + std::string(source) +
                       ") lives on shard " + route->shard->id +
                       ", but this statement runs on shard " + shard->id + " for tenant '" +
