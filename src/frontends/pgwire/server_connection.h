@@ -12,6 +12,7 @@
 
 #include "domain/status.h"
 #include "frontends/pgwire/asio.h"
+#include "frontends/pgwire/coarse_clock.h"
 #include "frontends/pgwire/backend_frame_reader.h"
 #include "frontends/pgwire/conninfo.h"
 #include "frontends/pgwire/server_read_buffer.h"
@@ -84,7 +85,7 @@ class ServerConnection {
   uint64_t id() const { return id_; }
   std::chrono::steady_clock::time_point created_at() const { return created_at_; }
   std::chrono::steady_clock::time_point last_used() const { return last_used_; }
-  void Touch() { last_used_ = std::chrono::steady_clock::now(); }
+  void Touch() { last_used_ = CoarseSteadyNow(); }  // on every release: idle times count in ms
 
   // Statement names prepared on this connection (router-side canonical names).
   std::unordered_set<std::string>& prepared() { return prepared_; }

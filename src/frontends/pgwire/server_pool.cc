@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "frontends/pgwire/coarse_clock.h"
+
 namespace domicile::pgwire {
 
 using Clock = std::chrono::steady_clock;
@@ -143,7 +145,7 @@ std::unique_ptr<ServerConnection> ServerPools::TryAcquireIdle(
     if (pool.idle.empty() || !pool.waiters.empty() || pool.failures > 0) return nullptr;
     size_t pick = PickIdle(pool, home);
     const ServerConnection& candidate = *pool.idle[pick];
-    if (!Reusable(candidate, Clock::now())) return nullptr;
+    if (!Reusable(candidate, CoarseSteadyNow())) return nullptr;  // every transaction: no fine clock
     conn = std::move(pool.idle[pick]);
     pool.idle.erase(pool.idle.begin() + static_cast<long>(pick));
   }
