@@ -43,6 +43,21 @@ class LexicalFastPath {
   // (either case). Asked only for the bytes first_ lets through; a word is compared only on
   // a hit (on typical DML, rarely).
   std::array<uint64_t, 65536 / 64> starts_{};
+  // The vector scan's coarse filter, 16 bytes at a time: the pairs above folded with | 0x20
+  // (every case of a letter meets there; other bytes may collide, which only adds candidates
+  // for starts_ to turn down). Each byte is kept splatted across a 16-byte lane, ready for
+  // a vector compare; `any_second` for a one-byte word: any next byte.
+  struct FoldedStart {
+    alignas(16) std::array<uint8_t, 16> first;
+    alignas(16) std::array<uint8_t, 16> second;
+    bool any_second = false;
+  };
+  std::vector<FoldedStart> folded_starts_;
+
+  // What the byte at `at` starts, given the scan has reached it: false to decline the text.
+  bool AcceptAt(const char* at, const char* end, bool& into) const;
+  // Bit i set: the byte at at[i] may start a word or mark of interest (reads at[0..16]).
+  uint32_t Candidates16(const char* at) const;
 };
 
 }  // namespace domicile::pgquery

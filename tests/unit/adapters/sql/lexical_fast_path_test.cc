@@ -75,6 +75,25 @@ TEST(LexicalFastPathTest, DeclinesAnythingThatMayNameATenantOrMakeSessionState) 
   for (const char* text : texts) EXPECT_EQ(LexicalFastPath(Rules()).TryAnswer(text), nullptr) << text;
 }
 
+// The scan reads sixteen bytes at a time and the tail one by one: whatever the word's
+// offset from a block's start (across the edge, last in the text), it is found.
+TEST(LexicalFastPathTest, FindsWordsAtEveryOffsetFromTheScansBlocks) {
+  LexicalFastPath fast(Rules());
+  for (size_t pad = 0; pad < 40; ++pad) {
+    const std::string head = "SELECT a FROM t WHERE b = 1" + std::string(pad, ' ');
+    EXPECT_NE(fast.TryAnswer(head + " AND c = 2"), nullptr) << pad;
+    for (const char* tail : {"AND TENANT_ID = 2", "AND customer_id = 2", "AND pg_temp.x = 2",
+                             "/* domicile.tenant=a */", "-- x", "; SELECT 2"}) {
+      EXPECT_EQ(fast.TryAnswer(head + tail), nullptr) << pad << " " << tail;
+      EXPECT_EQ(fast.TryAnswer(head + tail + " AND d = 3"), nullptr) << pad << " " << tail;
+    }
+    std::string with_nul = head + "x";
+    with_nul.back() = '\0';
+    EXPECT_EQ(fast.TryAnswer(with_nul + " AND c = 2"), nullptr) << pad;
+    EXPECT_EQ(fast.TryAnswer("SELECT a " + std::string(pad, ' ') + "INTO x FROM t"), nullptr) << pad;
+  }
+}
+
 TEST(LexicalFastPathTest, DeclinesTextWithANulByte) {
   using namespace std::string_view_literals;
   EXPECT_EQ(LexicalFastPath(Rules()).TryAnswer("SELECT 'x\0y' FROM t"sv), nullptr);
