@@ -45,7 +45,7 @@ class ClientSession : public std::enable_shared_from_this<ClientSession> {
     Action action = Action::kPass;
     std::string_view ends;  // response types that finish this entry
     bool is_sync = false;   // Sync or Query: errors skip to it, 'Z' ends it
-    std::string synthesized;  // kSynthesize: bytes to send the client in its place
+    std::string_view synthesized;  // kSynthesize: bytes (a constant) to send the client instead
     std::string prepares;     // a Parse: the server statement name it creates on success
   };
   // Where a batch's tenant came from, for precedence and error messages.

@@ -19,7 +19,8 @@ class FifoQueue {
   T& front() { return items_[head_]; }
   const T& front() const { return items_[head_]; }
 
-  void push_back(T item) { items_.push_back(std::move(item)); }
+  void push_back(T&& item) { items_.push_back(std::move(item)); }
+  void push_back(const T& item) { items_.push_back(item); }
   void pop_front() {
     ++head_;
     if (head_ == items_.size()) clear();

@@ -592,8 +592,8 @@ awaitable<void> ClientSession::HandleBatch() {
       bool same = ps.query == parse->query && ps.param_types == parse->param_types &&
                   (ps.info || !ps.query.empty());
       if (!same) {
-        ps.query = std::string(parse->query);
-        ps.param_types = parse->param_types;
+        ps.query.assign(parse->query);  // in place: the unnamed statement changes all the time
+        ps.param_types.assign(parse->param_types.begin(), parse->param_types.end());
         auto analyzed = ctx_.analyzer.Analyze(parse->query);
         ps.info = analyzed.ok() ? *analyzed : nullptr;
         ps.server_name = parse->name.empty() ? std::string()
