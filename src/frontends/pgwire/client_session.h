@@ -104,6 +104,7 @@ class ClientSession : public std::enable_shared_from_this<ClientSession> {
   bool AttachIdle(const Shard& shard);
   // Makes `conn` this session's server connection (and its cancel target).
   void Adopt(std::unique_ptr<ServerConnection> conn, const Shard& shard);
+  // After AttachIdle found nothing: waits in the pool's queue or opens a connection.
   awaitable<Status> Attach(const Shard& shard);
   void Detach(bool reusable);
   void ReleaseIfIdle();
@@ -188,6 +189,7 @@ class ClientSession : public std::enable_shared_from_this<ClientSession> {
   std::string memo_tenant_;
   Route memo_route_;
   std::unique_ptr<ServerConnection> server_;
+  ServerPools::QueuePlace queue_place_;  // this session's waiter in pool queues, reused
   std::unique_ptr<EmbeddedClient> embedded_;  // made on the first embedded route
   std::string attached_shard_;
   char tx_status_ = 'I';            // what the client was last told

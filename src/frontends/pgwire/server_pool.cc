@@ -157,7 +157,8 @@ std::unique_ptr<ServerConnection> ServerPools::TryAcquireIdle(
   return conn;
 }
 
-awaitable<Result<std::unique_ptr<ServerConnection>>> ServerPools::Acquire(const Shard& shard) {
+awaitable<Result<std::unique_ptr<ServerConnection>>> ServerPools::Acquire(const Shard& shard,
+                                                                         QueuePlace& place) {
   auto executor = co_await asio::this_coro::executor;
   const asio::execution_context* home = &asio::query(executor, asio::execution::context);
   auto deadline = Clock::now() + settings_.acquire_timeout;
@@ -214,7 +215,14 @@ awaitable<Result<std::unique_ptr<ServerConnection>>> ServerPools::Acquire(const 
                                       " ms (pool of " + std::to_string(settings_.max_size) +
                                       ", " + std::to_string(total_.load()) + " connections in all)");
         }
-        waiter = std::make_shared<Waiter>(executor);
+        // Reused only when nothing else holds it: a wakeup posted from another thread
+        // still in flight would otherwise cancel the next wait.
+        if (!place || place.use_count() != 1 || place->home != home) {
+          place = std::make_shared<Waiter>(executor);
+        }
+        place->conn.reset();
+        place->retry = false;
+        waiter = place;
         // Held back by global_max only: look again once another shard's connection may have
         // sat idle long enough to be evicted.
         bool cap_only = pool.total < settings_.max_size;

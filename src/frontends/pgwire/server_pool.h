@@ -51,7 +51,13 @@ class ServerPools {
   // A logged-in connection to `shard`'s PostgreSQL server. Fails fast with kUnavailable
   // (naming the shard) while the shard's breaker is open, with kUnavailable when a connect
   // fails, and with kResourceExhausted when no connection frees up within acquire_timeout.
-  awaitable<Result<std::unique_ptr<ServerConnection>>> Acquire(const Shard& shard);
+  // `place`: the caller's place in pool queues, kept between calls (one per session): a
+  // session that queues for every transaction (more clients than connections) then reuses
+  // its waiter and timer instead of making them each time. Empty at first.
+  struct Waiter;
+  using QueuePlace = std::shared_ptr<Waiter>;
+  awaitable<Result<std::unique_ptr<ServerConnection>>> Acquire(const Shard& shard,
+                                                               QueuePlace& place);
 
   // An idle connection to `shard`, moved to `executor`'s thread, when one is ready and no
   // session is queued ahead; null otherwise (then Acquire). Never waits, so the hot path of
@@ -72,7 +78,6 @@ class ServerPools {
   const PoolSettings& settings() const { return settings_; }
 
  private:
-  struct Waiter;
   struct Pool;
   Pool& PoolFor(const Shard& shard);
   // Takes the longest-idle connection of a pool other than `keep`, idle for at least

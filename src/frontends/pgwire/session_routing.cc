@@ -199,8 +199,7 @@ bool ClientSession::AttachIdle(const Shard& shard) {
 }
 
 awaitable<Status> ClientSession::Attach(const Shard& shard) {
-  if (AttachIdle(shard)) co_return Status::Ok();
-  auto conn = co_await ctx_.pools.Acquire(shard);
+  auto conn = co_await ctx_.pools.Acquire(shard, queue_place_);
   if (!conn.ok()) co_return conn.status();
   Adopt(std::move(*conn), shard);
   co_return Status::Ok();
