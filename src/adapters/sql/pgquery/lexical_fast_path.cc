@@ -128,19 +128,19 @@ bool LexicalFastPath::AcceptAt(const char* at, const char* end, bool& into) cons
 
 uint32_t LexicalFastPath::Candidates16(const char* at) const {
 #if defined(__SSE2__)
+  auto lane = [](const std::array<uint8_t, 16>& bytes) {
+    return _mm_load_si128(reinterpret_cast<const __m128i*>(bytes.data()));
+  };
   const __m128i fold = _mm_set1_epi8(0x20);
   const __m128i raw = _mm_loadu_si128(reinterpret_cast<const __m128i*>(at));
   const __m128i here = _mm_or_si128(raw, fold);
-  const __m128i next = _mm_or_si128(_mm_loadu_si128(reinterpret_cast<const __m128i*>(at + 1)), fold);
+  const __m128i next =
+      _mm_or_si128(_mm_loadu_si128(reinterpret_cast<const __m128i*>(at + 1)), fold);
   __m128i hits = _mm_or_si128(_mm_cmpeq_epi8(raw, _mm_set1_epi8(';')),
                               _mm_cmpeq_epi8(raw, _mm_setzero_si128()));
   for (const FoldedStart& start : folded_starts_) {
-    __m128i first = _mm_cmpeq_epi8(
-        here, _mm_load_si128(reinterpret_cast<const __m128i*>(start.first.data())));
-    if (!start.any_second) {
-      first = _mm_and_si128(first, _mm_cmpeq_epi8(next, _mm_load_si128(reinterpret_cast<const __m128i*>(
-                                                              start.second.data()))));
-    }
+    __m128i first = _mm_cmpeq_epi8(here, lane(start.first));
+    if (!start.any_second) first = _mm_and_si128(first, _mm_cmpeq_epi8(next, lane(start.second)));
     hits = _mm_or_si128(hits, first);
   }
   return static_cast<uint32_t>(_mm_movemask_epi8(hits));
