@@ -6,11 +6,17 @@
 #   bench/router_instructions.sh                      select-only, simple protocol
 #   bench/router_instructions.sh -M extended          any pgbench options are passed on
 #   bench/router_instructions.sh -M prepared -N       (-N: TPC-B-like without branch updates)
+#   KEY_IN_SQL=1 bench/router_instructions.sh -f bench/tenant_select.sql -D ntenants=100 \
+#       -D naccounts=1000                             (tenant key parsed from the SQL, as in
+#                                                      pgwire_compare.sh --two-shards)
 #
 # Environment (all optional):
 #   TXNS=2000          transactions per client in the counted run (8 clients)
 #   DOMICILE_BIN=path  default: build-bench/src/domicile, then build/src/domicile
 #   PG_BIN=dir         default: /usr/lib/postgresql/15/bin
+#   KEY_IN_SQL=1       no startup-option tenant: every statement must carry its tenant key
+#                      (the database also holds pgwire_compare.sh's accounts and history tables,
+#                      tenants 1..100 with 1000 accounts each, all on the one shard)
 #
 # One PostgreSQL (pgbench -i -s 1) and `domicile serve --workers 1` under
 # `valgrind --tool=callgrind --instr-atstart=no`, in a temp dir on free loopback ports; a
@@ -68,6 +74,15 @@ PG_STARTED=1
 "$PSQL" -X -q -h 127.0.0.1 -p "$PG_PORT" -U postgres -c "CREATE DATABASE bench"
 "$PGBENCH" -i -q -s 1 -h 127.0.0.1 -p "$PG_PORT" -U postgres bench >"$WORK/init.log" 2>&1 \
   || die "pgbench -i failed"
+# pgwire_compare.sh --two-shards' tables, for its tenant-keyed scripts.
+"$PSQL" -X -q -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "$PG_PORT" -U postgres -d bench >/dev/null <<SQL
+CREATE TABLE accounts (tenant_id int NOT NULL, aid int NOT NULL, abalance int NOT NULL,
+                       filler char(84), PRIMARY KEY (tenant_id, aid));
+CREATE TABLE history (tenant_id int NOT NULL, aid int NOT NULL, delta int NOT NULL,
+                      mtime timestamp);
+INSERT INTO accounts SELECT t, a, 0, '' FROM generate_series(1, 100) t, generate_series(1, 1000) a;
+VACUUM ANALYZE accounts;
+SQL
 
 cat >"$WORK/topology.toml" <<TOML
 [[jurisdiction]]
@@ -86,6 +101,9 @@ id = "bench"
 allow = ["LO"]
 shard = "bench"
 TOML
+for ((t = 1; t <= 100; t++)); do
+  printf '\n[[tenant]]\nid = "%d"\nallow = ["LO"]\nshard = "bench"\n' "$t" >>"$WORK/topology.toml"
+done
 "$DOMICILE_BIN" catalog apply --data "$WORK/data" "$WORK/topology.toml" >/dev/null
 OUT="$WORK/callgrind.out"
 log "domicile serve under callgrind on port $DOM_PORT: $DOMICILE_BIN"
@@ -100,6 +118,7 @@ for i in $(seq 300); do
   sleep 0.2
   [[ $i == 300 ]] && die "domicile did not answer within 60 s"
 done
+[[ "${KEY_IN_SQL:-0}" == 1 ]] && unset PGOPTIONS
 PGBENCH_ARGS=("$@")
 [[ ${#PGBENCH_ARGS[@]} -gt 0 ]] || PGBENCH_ARGS=(-S)
 run_pgbench() {
