@@ -66,20 +66,28 @@ std::optional<ShapeScan> ScanShape(std::string_view sql) {
   scan.literals.reserve(4);  // typical statements have a few: one allocation, not a growth series
   size_t i = 0;
   bool last_was_string = false;  // 'a' 'b' across a newline is one literal in PostgreSQL
+  // Everything but literals goes into the shape as it stands: copied in runs, from `copied`
+  // up to the next literal, not token by token (this scan runs on every keyed statement).
+  size_t copied = 0;
+  auto literal = [&](size_t begin, char kind) {
+    scan.shape.append(s.substr(copied, begin - copied));
+    scan.shape += kMarker;
+    scan.shape += kind;
+    copied = i;  // just past the literal
+  };
   while (i < s.size()) {
     char c = s[i];
     if (static_cast<unsigned char>(c) >= 0x80 || (c < 0x20 && !IsSpace(c)) || c == 0x7f) {
       return std::nullopt;
     }
     if (IsSpace(c)) {
-      size_t start = i;
       while (i < s.size() && IsSpace(s[i])) ++i;
-      scan.shape.append(s.substr(start, i - start));
       continue;
     }
     if (c == '\'') {
       if (last_was_string) return std::nullopt;
       if (i > 0 && (IsIdentPart(s[i - 1]) || s[i - 1] == '&')) return std::nullopt;  // E'' ...
+      const size_t begin = i;
       std::string value;
       ++i;
       bool closed = false;
@@ -98,8 +106,7 @@ std::optional<ShapeScan> ScanShape(std::string_view sql) {
         value += d;
       }
       if (!closed) return std::nullopt;
-      scan.shape += kMarker;
-      scan.shape += 'S';
+      literal(begin, 'S');
       scan.literals.push_back(std::move(value));
       last_was_string = true;
       continue;
@@ -108,7 +115,7 @@ std::optional<ShapeScan> ScanShape(std::string_view sql) {
     if (c == '-' && i + 1 < s.size() && s[i + 1] == '-') return std::nullopt;
     if (c == '/' && i + 1 < s.size() && s[i + 1] == '*') return std::nullopt;
     if (c == '"') {
-      size_t start = i++;
+      ++i;
       bool closed = false;
       while (i < s.size()) {
         if (s[i++] == '"') {
@@ -121,21 +128,17 @@ std::optional<ShapeScan> ScanShape(std::string_view sql) {
         }
       }
       if (!closed) return std::nullopt;
-      scan.shape.append(s.substr(start, i - start));
       continue;
     }
     if (c == '$') {
-      size_t start = i++;
+      ++i;
       if (i >= s.size() || !IsDigit(s[i])) return std::nullopt;
       while (i < s.size() && IsDigit(s[i])) ++i;
       if (i < s.size() && (IsIdentPart(s[i]))) return std::nullopt;
-      scan.shape.append(s.substr(start, i - start));
       continue;
     }
     if (IsIdentStart(c)) {
-      size_t start = i;
       while (i < s.size() && IsIdentPart(s[i])) ++i;
-      scan.shape.append(s.substr(start, i - start));
       continue;
     }
     if (IsDigit(c)) {
@@ -148,8 +151,7 @@ std::optional<ShapeScan> ScanShape(std::string_view sql) {
         while (i < s.size() && IsDigit(s[i])) ++i;
       }
       if (i < s.size() && (IsIdentPart(s[i]) || s[i] == '.')) return std::nullopt;  // 1e5, 0x1
-      scan.shape += kMarker;
-      scan.shape += decimal ? 'F' : 'I';
+      literal(start, decimal ? 'F' : 'I');
       scan.literals.emplace_back(s.substr(start, i - start));
       continue;
     }
@@ -157,9 +159,9 @@ std::optional<ShapeScan> ScanShape(std::string_view sql) {
       return std::nullopt;  // .5
     }
     if (c == ';') return std::nullopt;  // several statements
-    scan.shape += c;
-    ++i;
+    ++i;  // an operator or punctuation
   }
+  scan.shape.append(s.substr(copied));
   return scan;
 }
 
