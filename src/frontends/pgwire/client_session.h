@@ -210,6 +210,8 @@ class ClientSession : public std::enable_shared_from_this<ClientSession> {
   std::vector<FrontendMessage> batch_messages_;
   std::vector<std::string_view> batch_raws_;
   std::vector<std::shared_ptr<const StatementInfo>> batch_executed_;
+  // The tenants the current query or batch names (HandleQuery and HandleBatch, one at a time).
+  std::vector<TenantCandidate> found_tenants_;
 
   FifoQueue<Expect> expect_;
   bool saw_error_ = false;  // an ErrorResponse went to the client in the current batch

@@ -385,7 +385,8 @@ awaitable<void> ClientSession::HandleQuery(std::string_view sql) {
     co_return;
   }
   if (info && TryAnswerLocally(*info)) co_return;
-  std::vector<TenantCandidate> found;
+  std::vector<TenantCandidate>& found = found_tenants_;  // kept for its capacity
+  found.clear();
   Status st = info ? CollectTenantFromInfo(*info, found) : Status::Ok();
   std::string tenant;
   std::string held;
@@ -582,7 +583,8 @@ awaitable<void> ClientSession::HandleBatch() {
   bool has_sync = !messages.empty() && std::holds_alternative<Sync>(messages.back());
 
   // Register statements and collect the tenants the batch names.
-  std::vector<TenantCandidate> found;
+  std::vector<TenantCandidate>& found = found_tenants_;  // kept for its capacity
+  found.clear();
   Status st;
   const PreparedStatement* bound = nullptr;
   for (const auto& m : messages) {
