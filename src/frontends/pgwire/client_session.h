@@ -136,6 +136,9 @@ class ClientSession : public std::enable_shared_from_this<ClientSession> {
 
   // Answers the router gives itself.
   bool TryAnswerLocally(const StatementInfo& info);
+  // Whether `statements` are one transaction-opening BEGIN that can wait for the
+  // transaction's first routed statement although a tenant is known (see TryAnswerLocally).
+  bool DefersBegin(const std::vector<StatementDetail>& statements, const TenantRef& hint) const;
   // Answers an extended-protocol batch without a server when every statement it executes
   // is transaction control or SET; false when it needs a shard.
   bool TryAnswerBatchLocally(const std::vector<FrontendMessage>& messages);

@@ -333,6 +333,14 @@ bool ClientSession::TryAnswerLocally(const StatementInfo& info) {
     SendReady();
     return true;
   }
+  // A BEGIN that opens a transaction waits for the transaction's first routed statement
+  // even when the tenant is known: one server round trip less per transaction, and no pooled
+  // connection held while the client has sent nothing to run.
+  if (DefersBegin(info.statements, info.hint)) {
+    Encode(client_out_, CommandComplete{LocalStatement(info.statements[0], true)});
+    SendReady();
+    return true;
+  }
   // Without any tenant in sight, transaction control and SET are answered here: BEGIN is
   // sent on with the transaction's first routed statement.
   if (Attached() || set_tenant_ || startup_tenant_ || info.hint.is_literal()) return false;
@@ -346,6 +354,16 @@ bool ClientSession::TryAnswerLocally(const StatementInfo& info) {
   }
   SendReady();
   return true;
+}
+
+bool ClientSession::DefersBegin(const std::vector<StatementDetail>& statements,
+                                const TenantRef& hint) const {
+  // Not with a server connection held (session pooling, pinned state, an open transaction):
+  // there the BEGIN goes where everything else does. Not with a hint either: a hint on BEGIN
+  // names the tenant of the whole transaction, which the statements after it may rely on.
+  return !Attached() && tx_status_ == 'I' && !hint.is_literal() && statements.size() == 1 &&
+         statements[0].kind == StatementKind::kBegin && !statements[0].hint.is_literal() &&
+         statements[0].tenant.is_none();
 }
 
 // ---- Simple query ----
@@ -644,7 +662,9 @@ awaitable<void> ClientSession::HandleBatch() {
     }
   }
   bool no_tenant = found.empty() && !Attached() && !set_tenant_ && !startup_tenant_;
-  if (st.ok() && (shardless || no_tenant) && TryAnswerBatchLocally(messages)) {
+  bool only_begin = found.empty() && executed.size() == 1 &&
+                    DefersBegin(executed[0]->statements, executed[0]->hint);
+  if (st.ok() && (shardless || no_tenant || only_begin) && TryAnswerBatchLocally(messages)) {
     finish();
     co_return;
   }

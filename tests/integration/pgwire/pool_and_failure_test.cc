@@ -48,6 +48,38 @@ TEST_F(PgwirePoolTest, WaitingForABusyShardEndsWith53300) {
   EXPECT_EQ(r.Scalar(), "1") << r.Describe();
 }
 
+// BEGIN waits for the transaction's first statement even with the tenant known at startup:
+// until then the client holds none of the pool's connections, and the transaction that
+// follows is still one transaction on the shard, whichever protocol sent the BEGIN.
+TEST_F(PgwirePoolTest, BeginAloneHoldsNoServerConnectionAndTheTransactionStaysWhole) {
+  PgClient simple(ConninfoFor("e1"));
+  PgClient extended(ConninfoFor("e1"));
+  PgClient other(ConninfoFor("e2"));  // same shard: the pool's one connection
+  ASSERT_TRUE(simple.connected() && extended.connected() && other.connected());
+  ASSERT_TRUE(simple.Exec("BEGIN").ok);
+  ASSERT_TRUE(extended.ExecParams("BEGIN ISOLATION LEVEL REPEATABLE READ", {}).ok);
+  PgResult r = other.Exec("SELECT current_database()");
+  EXPECT_EQ(r.Scalar(), "eu1") << r.Describe();  // not 53300: nobody holds the connection
+
+  r = extended.ExecParams("SHOW transaction_isolation", {});
+  EXPECT_EQ(r.Scalar(), "repeatable read") << r.Describe();  // the BEGIN's options went along
+  ASSERT_TRUE(extended.Exec("ROLLBACK").ok);
+
+  ASSERT_TRUE(simple.Exec("INSERT INTO notes (tenant_id, id) VALUES ('e1', 71)").ok);
+  ASSERT_TRUE(simple.Exec("INSERT INTO notes (tenant_id, id) VALUES ('e1', 72)").ok);
+  ASSERT_TRUE(simple.Exec("ROLLBACK").ok);
+  ASSERT_TRUE(simple.Exec("BEGIN").ok);
+  ASSERT_TRUE(simple.Exec("INSERT INTO notes (tenant_id, id) VALUES ('e1', 73)").ok);
+  ASSERT_TRUE(simple.Exec("COMMIT").ok);
+  // Asked of the shards directly: the rolled-back rows are nowhere, the committed one is on
+  // eu-1 only.
+  auto counts = cluster().ScalarOnEachShard(
+      "SELECT count(*) FROM notes WHERE tenant_id = 'e1' AND id BETWEEN 71 AND 73");
+  for (const auto& [shard, count] : counts) {
+    EXPECT_EQ(count, shard == "eu-1" ? "1" : "0") << shard;
+  }
+}
+
 // Regression: DEALLOCATE ALL / DISCARD ALL from one client reached the shared server
 // connection and dropped the statements the router had prepared there for every client,
 // so the next client to run one got 26000 "prepared statement ... does not exist".

@@ -149,8 +149,12 @@ TEST_F(TenantHoldTimeoutTest, HeldPastTheBoundIsRefusedWith55006AndTheSessionGoe
   ASSERT_TRUE(c.connected()) << c.error();
   PgResult r = c.ExecParams("SELECT count(*) FROM notes WHERE tenant_id = $1", {"u1"});
   EXPECT_EQ(r.sqlstate, "55006") << r.Describe();
-  EXPECT_EQ(c.Exec("BEGIN").sqlstate, "55006");  // with a startup tenant, BEGIN routes too
-  // Inside a transaction block the refusal aborts the transaction, as any routing error does.
+  // BEGIN waits for the transaction's first statement, which is refused; inside a
+  // transaction block the refusal aborts the transaction, as any routing error does.
+  ASSERT_TRUE(c.Exec("BEGIN").ok);
+  EXPECT_EQ(c.Exec("SELECT 1").sqlstate, "55006");
+  EXPECT_EQ(c.Exec("SELECT 1").sqlstate, "25P02");
+  EXPECT_TRUE(c.Exec("ROLLBACK").ok);
   PgClient tenantless(router().Conninfo());
   ASSERT_TRUE(tenantless.Exec("BEGIN").ok);  // answered by the router: no tenant yet
   EXPECT_EQ(tenantless.Exec("/* domicile.tenant=u1 */ SELECT 1").sqlstate, "55006");
