@@ -3,8 +3,10 @@
 
 #include <sqlite3.h>
 
+#include <chrono>
 #include <filesystem>
 #include <system_error>
+#include <thread>
 
 #include "adapters/storage/sqlite/sqlite_session.h"
 
@@ -55,7 +57,16 @@ Result<std::unique_ptr<ShardSession>> SqliteShardStorage::Open() {
   if (rc != SQLITE_OK) return fail(SqliteStatus(raw, rc));
   sqlite3_extended_result_codes(raw, 1);
   sqlite3_busy_timeout(raw, static_cast<int>(options_.busy_timeout.count()));
+  // Switching a new file to WAL needs its exclusive lock, and SQLite answers BUSY at once,
+  // without the busy handler, to sessions opening the file meanwhile: they retry until
+  // busy_timeout, as the handler would have waited (several worker threads open together).
+  const auto deadline = std::chrono::steady_clock::now() + options_.busy_timeout;
   Result<std::string> journal = Pragma(raw, "PRAGMA journal_mode=WAL");
+  while (!journal.ok() && (sqlite3_extended_errcode(raw) & 0xff) == SQLITE_BUSY &&
+         std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    journal = Pragma(raw, "PRAGMA journal_mode=WAL");
+  }
   if (!journal.ok()) return fail(journal.status());
   if (*journal != "wal")
     return fail(Unavailable("cannot use WAL mode (journal_mode=" + *journal + ")"));
