@@ -7,9 +7,9 @@
 
 #include "adapters/sql/pgquery/comment_hints.h"
 #include "adapters/sql/pgquery/lexical_fast_path.h"
-#include "adapters/sql/pgquery/statement_shape.h"
 #include "adapters/sql/pgquery/pg_query_handles.h"
 #include "adapters/sql/pgquery/statement_classifier.h"
+#include "adapters/sql/pgquery/statement_shape.h"
 
 namespace domicile {
 namespace {
@@ -71,19 +71,21 @@ Result<std::shared_ptr<const StatementInfo>> PgQueryStatementAnalyzer::Analyze(
   if (cacheable) {
     if (std::shared_ptr<const StatementInfo> hit = cache_.Find(sql)) return hit;
   }
-  std::optional<pgquery::ShapeScan> scan;
+  // Kept per thread for its capacity: the scan runs on every keyed statement.
+  thread_local pgquery::ShapeScan scan;
+  bool scanned = false;
   if (options_.shape_cache && sql.size() <= options_.max_sql_bytes) {
-    scan = pgquery::ScanShape(sql);
-    if (scan) {
-      if (auto tmpl = shapes_.Find(scan->shape)) {
-        if (auto info = pgquery::InstantiateShape(*tmpl, *scan)) return info;
+    scanned = pgquery::ScanShapeInto(sql, scan);
+    if (scanned) {
+      if (auto tmpl = shapes_.Find(scan.shape)) {
+        if (auto info = pgquery::InstantiateShape(*tmpl, scan)) return info;
       }
     }
   }
   Result<std::shared_ptr<const StatementInfo>> analyzed = AnalyzeUncached(sql);
   if (!analyzed.ok()) return analyzed;
-  if (scan) {
-    if (auto tmpl = pgquery::MakeShapeTemplate(**analyzed, *scan)) shapes_.Insert(scan->shape, tmpl);
+  if (scanned) {
+    if (auto tmpl = pgquery::MakeShapeTemplate(**analyzed, scan)) shapes_.Insert(scan.shape, tmpl);
   }
   if (!cacheable) return analyzed;
   return cache_.Insert(sql, std::move(analyzed).value());

@@ -15,25 +15,32 @@ constexpr size_t kMaxShapeBytes = 8192;
 // ASCII only and inline: the scan runs on every statement of the hot path, and the <cctype>
 // calls (one libc call per byte) showed up in its profile. Bytes >= 0x80 end the scan.
 // One table lookup per byte classifies it.
-enum CharClass : uint8_t { kDigit = 1, kIdentStart = 2, kIdentPart = 4, kSpace = 8 };
+// kPlain: what ScanShape passes over without a look (letters, '_', white space, operators and
+// punctuation other than the few that can start a literal, a comment or another statement).
+enum CharClass : uint8_t { kDigit = 1, kIdentStart = 2, kIdentPart = 4, kSpace = 8, kPlain = 16 };
 constexpr std::array<uint8_t, 256> kCharClass = [] {
   std::array<uint8_t, 256> t{};
+  for (int c = 0x20; c < 0x7f; ++c) t[c] = kPlain;
+  for (char c : std::string_view("0123456789$'\"-/.;")) t[static_cast<unsigned char>(c)] = 0;
   for (int c = '0'; c <= '9'; ++c) t[c] = kDigit | kIdentPart;
-  for (int c = 'a'; c <= 'z'; ++c) t[c] = kIdentStart | kIdentPart;
-  for (int c = 'A'; c <= 'Z'; ++c) t[c] = kIdentStart | kIdentPart;
-  t['_'] = kIdentStart | kIdentPart;
+  for (int c = 'a'; c <= 'z'; ++c) t[c] = kIdentStart | kIdentPart | kPlain;
+  for (int c = 'A'; c <= 'Z'; ++c) t[c] = kIdentStart | kIdentPart | kPlain;
+  t['_'] = kIdentStart | kIdentPart | kPlain;
   t['$'] = kIdentPart;
-  for (char c : {' ', '\t', '\n', '\r'}) t[static_cast<unsigned char>(c)] = kSpace;
+  for (char c : {' ', '\t', '\n', '\r'}) t[static_cast<unsigned char>(c)] = kSpace | kPlain;
   return t;
 }();
 bool Is(char c, uint8_t cls) { return (kCharClass[static_cast<unsigned char>(c)] & cls) != 0; }
 bool IsDigit(char c) { return Is(c, kDigit); }
-bool IsIdentStart(char c) { return Is(c, kIdentStart); }
 bool IsIdentPart(char c) { return Is(c, kIdentPart); }
 bool IsSpace(char c) { return Is(c, kSpace); }
 
 // A template's tenant literal that stands for literal number `index` of a scan.
-std::string Slot(size_t index) { return std::string(1, kMarker) + std::to_string(index); }
+std::string Slot(size_t index) {
+  std::string slot(1, kMarker);
+  slot += std::to_string(index);  // appended, not operator+: GCC 12 warns (-Wrestrict) on that
+  return slot;
+}
 
 bool IsSlot(const TenantRef& ref) {
   return ref.is_literal() && !ref.literal.empty() && ref.literal[0] == kMarker;
@@ -58,14 +65,21 @@ std::string_view StatementBody(std::string_view sql) {
 }
 
 std::optional<ShapeScan> ScanShape(std::string_view sql) {
-  if (sql.size() > kMaxShapeBytes) return std::nullopt;
   ShapeScan scan;
+  if (!ScanShapeInto(sql, scan)) return std::nullopt;
+  return scan;
+}
+
+bool ScanShapeInto(std::string_view sql, ShapeScan& scan) {
+  if (sql.size() > kMaxShapeBytes) return false;
   scan.body = StatementBody(sql);
   std::string_view s = scan.body;
+  scan.shape.clear();
   scan.shape.reserve(s.size());
+  scan.literals.clear();
   scan.literals.reserve(4);  // typical statements have a few: one allocation, not a growth series
+  const size_t n = s.size();
   size_t i = 0;
-  bool last_was_string = false;  // 'a' 'b' across a newline is one literal in PostgreSQL
   // Everything but literals goes into the shape as it stands: copied in runs, from `copied`
   // up to the next literal, not token by token (this scan runs on every keyed statement).
   size_t copied = 0;
@@ -75,94 +89,94 @@ std::optional<ShapeScan> ScanShape(std::string_view sql) {
     scan.shape += kind;
     copied = i;  // just past the literal
   };
-  while (i < s.size()) {
-    char c = s[i];
-    if (static_cast<unsigned char>(c) >= 0x80 || (c < 0x20 && !IsSpace(c)) || c == 0x7f) {
-      return std::nullopt;
-    }
-    if (IsSpace(c)) {
-      while (i < s.size() && IsSpace(s[i])) ++i;
-      continue;
-    }
-    if (c == '\'') {
-      if (last_was_string) return std::nullopt;
-      if (i > 0 && (IsIdentPart(s[i - 1]) || s[i - 1] == '&')) return std::nullopt;  // E'' ...
-      const size_t begin = i;
-      std::string value;
-      ++i;
-      bool closed = false;
-      while (i < s.size()) {
-        char d = s[i++];
-        if (d == '\\') return std::nullopt;
-        if (d == '\'') {
-          if (i < s.size() && s[i] == '\'') {
-            value += '\'';
-            ++i;
-            continue;
-          }
-          closed = true;
-          break;
-        }
-        value += d;
+  while (i < n) {
+    // Keywords, names, white space and most operators need no care: skipped in a tight loop.
+    while (i < n && Is(s[i], kPlain)) ++i;
+    if (i == n) break;
+    const char c = s[i];
+    if (IsDigit(c) || c == '$') {
+      if (i > 0 && IsIdentPart(s[i - 1])) {
+        // Inside a name (t1, a$b): a number or $n right after a literal or a parameter has
+        // already been refused below, so an identifier character before means a name.
+        while (i < n && IsIdentPart(s[i])) ++i;
+        continue;
       }
-      if (!closed) return std::nullopt;
-      literal(begin, 'S');
-      scan.literals.push_back(std::move(value));
-      last_was_string = true;
-      continue;
-    }
-    last_was_string = false;
-    if (c == '-' && i + 1 < s.size() && s[i + 1] == '-') return std::nullopt;
-    if (c == '/' && i + 1 < s.size() && s[i + 1] == '*') return std::nullopt;
-    if (c == '"') {
-      ++i;
-      bool closed = false;
-      while (i < s.size()) {
-        if (s[i++] == '"') {
-          if (i < s.size() && s[i] == '"') {
-            ++i;
-            continue;
-          }
-          closed = true;
-          break;
-        }
+      if (c == '$') {
+        ++i;
+        if (i >= n || !IsDigit(s[i])) return false;
+        while (i < n && IsDigit(s[i])) ++i;
+        if (i < n && IsIdentPart(s[i])) return false;
+        continue;
       }
-      if (!closed) return std::nullopt;
-      continue;
-    }
-    if (c == '$') {
-      ++i;
-      if (i >= s.size() || !IsDigit(s[i])) return std::nullopt;
-      while (i < s.size() && IsDigit(s[i])) ++i;
-      if (i < s.size() && (IsIdentPart(s[i]))) return std::nullopt;
-      continue;
-    }
-    if (IsIdentStart(c)) {
-      while (i < s.size() && IsIdentPart(s[i])) ++i;
-      continue;
-    }
-    if (IsDigit(c)) {
-      size_t start = i;
-      while (i < s.size() && IsDigit(s[i])) ++i;
+      const size_t start = i;
+      while (i < n && IsDigit(s[i])) ++i;
       bool decimal = false;
-      if (i < s.size() && s[i] == '.') {
+      if (i < n && s[i] == '.') {
         decimal = true;
         ++i;
-        while (i < s.size() && IsDigit(s[i])) ++i;
+        while (i < n && IsDigit(s[i])) ++i;
       }
-      if (i < s.size() && (IsIdentPart(s[i]) || s[i] == '.')) return std::nullopt;  // 1e5, 0x1
+      if (i < n && (IsIdentPart(s[i]) || s[i] == '.')) return false;  // 1e5, 0x1
       literal(start, decimal ? 'F' : 'I');
       scan.literals.emplace_back(s.substr(start, i - start));
       continue;
     }
-    if (c == '.' && i + 1 < s.size() && IsDigit(s[i + 1])) {
-      return std::nullopt;  // .5
+    if (c == '\'') {
+      if (i > 0 && (IsIdentPart(s[i - 1]) || s[i - 1] == '&')) return false;  // E'' ...
+      const size_t begin = i;
+      std::string& value = scan.literals.emplace_back();
+      ++i;
+      size_t run = i;  // the value is copied in runs between '' escapes
+      bool closed = false;
+      while (i < n) {
+        char d = s[i++];
+        if (d == '\\') return false;
+        if (d == '\'') {
+          value.append(s.substr(run, i - 1 - run));
+          if (i < n && s[i] == '\'') {
+            value += '\'';
+            run = ++i;
+            continue;
+          }
+          closed = true;
+          break;
+        }
+      }
+      if (!closed) return false;
+      literal(begin, 'S');
+      // 'a' 'b' across a newline is one literal in PostgreSQL: not modelled.
+      size_t next = i;
+      while (next < n && IsSpace(s[next])) ++next;
+      if (next < n && s[next] == '\'') return false;
+      continue;
     }
-    if (c == ';') return std::nullopt;  // several statements
-    ++i;  // an operator or punctuation
+    if (c == '"') {
+      ++i;
+      bool closed = false;
+      while (i < n) {
+        if (s[i++] == '"') {
+          if (i < n && s[i] == '"') {
+            ++i;
+            continue;
+          }
+          closed = true;
+          break;
+        }
+      }
+      if (!closed) return false;
+      continue;
+    }
+    const char next = i + 1 < n ? s[i + 1] : '\0';
+    if ((c == '-' && next == '-') || (c == '/' && next == '*')) return false;  // comments
+    if (c == '.' && IsDigit(next)) return false;                               // .5
+    if (c == '-' || c == '/' || c == '.') {
+      ++i;
+      continue;
+    }
+    return false;  // ';' (several statements), control bytes, non-ASCII outside strings
   }
   scan.shape.append(s.substr(copied));
-  return scan;
+  return true;
 }
 
 std::shared_ptr<const StatementInfo> MakeShapeTemplate(const StatementInfo& info,
@@ -198,25 +212,28 @@ std::shared_ptr<const StatementInfo> MakeShapeTemplate(const StatementInfo& info
 std::shared_ptr<const StatementInfo> InstantiateShape(const StatementInfo& tmpl,
                                                       const ShapeScan& scan) {
   auto info = std::make_shared<StatementInfo>(tmpl);
+  // The scanned text is one statement (ScanShape refuses ';' between statements and
+  // comments), so the statement's text is the query string itself: no copy of it.
+  info->whole_text_is_statement = true;
   StatementDetail& stmt = info->statements[0];
-  stmt.text = std::string(scan.body);
-  // This text's own literals in the template's slots, then tenant and conflict derived by
-  // the same code as for a full parse.
-  TenantRefs refs;
-  refs.refs.reserve(tmpl.statements[0].tenant_refs.size());
+  // This text's own literals in the template's slots, written over the copy of the template's
+  // references in place (distinct, as TenantRefs::Add keeps them), then tenant and conflict
+  // derived by the same code as for a full parse.
+  std::vector<TenantRef>& refs = stmt.tenant_refs;
+  refs.clear();
   for (const TenantRef& ref : tmpl.statements[0].tenant_refs) {
-    if (!IsSlot(ref)) {
-      refs.Add(ref);
-      continue;
+    TenantRef value = ref;
+    if (IsSlot(ref)) {
+      size_t index = 0;  // the slot's number, written by Slot()
+      for (size_t i = 1; i < ref.literal.size(); ++i) index = index * 10 + (ref.literal[i] - '0');
+      if (index >= scan.literals.size()) return nullptr;
+      value = TenantRef::Literal(scan.literals[index]);
     }
-    size_t index = 0;  // the slot's number, written by Slot()
-    for (size_t i = 1; i < ref.literal.size(); ++i) index = index * 10 + (ref.literal[i] - '0');
-    if (index >= scan.literals.size()) return nullptr;
-    refs.Add(TenantRef::Literal(scan.literals[index]));
+    if (std::find(refs.begin(), refs.end(), value) == refs.end()) refs.push_back(std::move(value));
   }
   stmt.tenant_conflict = false;
   stmt.tenant = TenantRef::None();
-  refs.ApplyTo(stmt);
+  DeriveTenant(stmt);
   return info;
 }
 

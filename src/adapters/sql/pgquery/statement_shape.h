@@ -31,6 +31,10 @@ std::string_view StatementBody(std::string_view sql);
 // adjacent string literals, control or non-ASCII bytes outside strings) returns nullopt, and
 // the caller parses the text instead.
 std::optional<ShapeScan> ScanShape(std::string_view sql);
+// ScanShape into `scan`, whose storage is reused (a scratch scan kept per thread saves the
+// shape's and the literals' allocations on every keyed statement). False as ScanShape's
+// nullopt; `scan` then holds nothing useful.
+bool ScanShapeInto(std::string_view sql, ShapeScan& scan);
 
 // The template to cache under scan.shape for `info` (the full analysis of the scanned text),
 // or null when this shape cannot stand for other texts: not exactly one SELECT/INSERT/

@@ -246,10 +246,14 @@ void TenantRefs::Append(const TenantRefs& other) {
 
 void TenantRefs::ApplyTo(StatementDetail& detail) const {
   detail.tenant_refs = refs;
+  DeriveTenant(detail);
+}
+
+void DeriveTenant(StatementDetail& detail) {
   const TenantRef* literal = nullptr;
   const TenantRef* param = nullptr;
   int params = 0;
-  for (const TenantRef& ref : refs) {
+  for (const TenantRef& ref : detail.tenant_refs) {
     if (ref.is_literal()) {
       if (literal != nullptr) detail.tenant_conflict = true;  // refs are distinct
       literal = &ref;

@@ -21,6 +21,10 @@ struct TenantRefs {
   void ApplyTo(StatementDetail& detail) const;
 };
 
+// Sets detail.tenant and detail.tenant_conflict from detail.tenant_refs (distinct references),
+// as ApplyTo does.
+void DeriveTenant(StatementDetail& detail);
+
 // The tenant references of a SELECT, INSERT, UPDATE or DELETE node; empty for other nodes.
 //
 // Only what pins every touched row to one tenant counts: `key = value` (either side, key
