@@ -67,24 +67,26 @@ Result<std::shared_ptr<const StatementInfo>> PgQueryStatementAnalyzer::Analyze(
   if (options_.lexical_fast_path && sql.size() <= options_.max_sql_bytes) {
     if (auto fast = fast_path_.TryAnswer(sql)) return fast;
   }
+  // Kept per thread for its capacity: the scan runs on every keyed statement.
+  thread_local pgquery::ShapeScan scan;
+  const bool scanned = options_.shape_cache && sql.size() <= options_.max_sql_bytes &&
+                       pgquery::ScanShapeInto(sql, scan);
+  // A text with literal values seldom comes again as it is (the text cache would hash all of
+  // it under its lock only to miss): its shape is asked first. A text without any is its own
+  // shape, and the text cache has it.
+  const bool shaped = scanned && !scan.literals.empty();
+  if (shaped) {
+    if (auto tmpl = shapes_.Find(scan.shape)) {
+      if (auto info = pgquery::InstantiateShape(*tmpl, scan)) return info;
+    }
+  }
   const bool cacheable = sql.size() <= options_.max_cached_sql_bytes;
   if (cacheable) {
     if (std::shared_ptr<const StatementInfo> hit = cache_.Find(sql)) return hit;
   }
-  // Kept per thread for its capacity: the scan runs on every keyed statement.
-  thread_local pgquery::ShapeScan scan;
-  bool scanned = false;
-  if (options_.shape_cache && sql.size() <= options_.max_sql_bytes) {
-    scanned = pgquery::ScanShapeInto(sql, scan);
-    if (scanned) {
-      if (auto tmpl = shapes_.Find(scan.shape)) {
-        if (auto info = pgquery::InstantiateShape(*tmpl, scan)) return info;
-      }
-    }
-  }
   Result<std::shared_ptr<const StatementInfo>> analyzed = AnalyzeUncached(sql);
   if (!analyzed.ok()) return analyzed;
-  if (scanned) {
+  if (shaped) {
     if (auto tmpl = pgquery::MakeShapeTemplate(**analyzed, scan)) shapes_.Insert(scan.shape, tmpl);
   }
   if (!cacheable) return analyzed;
