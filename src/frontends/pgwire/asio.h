@@ -6,6 +6,7 @@
 #include <string_view>
 #include <utility>  // before Asio: Boost 1.74 needs std::exchange declared (DEPENDENCIES.md)
 
+#include "frontends/pgwire/awaitable_frames.h"  // before Asio: it specializes Asio
 #include <boost/asio.hpp>
 
 namespace domicile::pgwire {

@@ -22,6 +22,7 @@
 #include <cstdint>
 #include <utility>  // before Asio: Boost 1.74 needs std::exchange declared (DEPENDENCIES.md)
 
+#include "frontends/pgwire/awaitable_frames.h"  // before Asio: it specializes Asio
 #include <boost/asio.hpp>
 #include <boost/version.hpp>
 
