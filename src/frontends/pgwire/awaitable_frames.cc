@@ -10,16 +10,23 @@ struct FreeFrame {
 };
 
 // One thread's freed frames. Frames are plain ::operator new memory, so a frame freed on
-// another thread than the one that made it simply joins that thread's lists.
+// another thread than the one that made it simply joins that thread's lists. Trivially
+// destructible, so reaching it is a plain thread-pointer offset with no guard call; the lists
+// are emptied at thread exit by a FramesCleanup, set up when the thread first keeps a frame.
 struct ThreadFrames {
-  FreeFrame* head[AwaitableFramePool::kClasses] = {};
-  size_t count[AwaitableFramePool::kClasses] = {};
-  size_t reused = 0;
-  bool gone = false;  // destroyed at thread exit: frames freed later go straight back
+  FreeFrame* head[AwaitableFramePool::kClasses];
+  size_t count[AwaitableFramePool::kClasses];
+  size_t reused;
+  bool cleanup_armed;
+  bool gone;  // emptied at thread exit: frames freed later go straight back
+};
 
-  ~ThreadFrames() {
-    gone = true;
-    for (FreeFrame*& frame : head) {
+constinit thread_local ThreadFrames tls_frames{};
+
+struct FramesCleanup {
+  ~FramesCleanup() {
+    tls_frames.gone = true;
+    for (FreeFrame*& frame : tls_frames.head) {
       while (frame != nullptr) {
         FreeFrame* next = frame->next;
         ::operator delete(frame);
@@ -29,7 +36,11 @@ struct ThreadFrames {
   }
 };
 
-thread_local ThreadFrames tls_frames;
+void ArmCleanup() {
+  thread_local FramesCleanup cleanup;
+  (void)cleanup;
+  tls_frames.cleanup_armed = true;
+}
 
 // The class of a frame of `size` bytes; kClasses when it is too big to pool.
 size_t ClassOf(size_t size) {
@@ -64,6 +75,7 @@ void AwaitableFramePool::Deallocate(void* frame, size_t size) noexcept {
     ::operator delete(frame);
     return;
   }
+  if (!frames.cleanup_armed) ArmCleanup();
   auto* free_frame = static_cast<FreeFrame*>(frame);
   free_frame->next = frames.head[c];
   frames.head[c] = free_frame;
