@@ -363,7 +363,7 @@ bool ClientSession::DefersBegin(const std::vector<StatementDetail>& statements,
   // names the tenant of the whole transaction, which the statements after it may rely on.
   return !Attached() && tx_status_ == 'I' && !hint.is_literal() && statements.size() == 1 &&
          statements[0].kind == StatementKind::kBegin && !statements[0].hint.is_literal() &&
-         statements[0].tenant.is_none();
+         statements[0].tenant.is_none() && !statements[0].text.empty();  // the text goes later
 }
 
 // ---- Simple query ----
