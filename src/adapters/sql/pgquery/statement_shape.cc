@@ -1,6 +1,5 @@
 #include "adapters/sql/pgquery/statement_shape.h"
 
-#include <algorithm>
 #include <array>
 #include <cstdint>
 
@@ -217,8 +216,7 @@ std::shared_ptr<const StatementInfo> InstantiateShape(const StatementInfo& tmpl,
   info->whole_text_is_statement = true;
   StatementDetail& stmt = info->statements[0];
   // This text's own literals in the template's slots, written over the copy of the template's
-  // references in place (distinct, as TenantRefs::Add keeps them), then tenant and conflict
-  // derived by the same code as for a full parse.
+  // references in place, then tenant and conflict derived by the same code as for a full parse.
   std::vector<TenantRef>& refs = stmt.tenant_refs;
   refs.clear();
   for (const TenantRef& ref : tmpl.statements[0].tenant_refs) {
@@ -229,7 +227,7 @@ std::shared_ptr<const StatementInfo> InstantiateShape(const StatementInfo& tmpl,
       if (index >= scan.literals.size()) return nullptr;
       value = TenantRef::Literal(scan.literals[index]);
     }
-    if (std::find(refs.begin(), refs.end(), value) == refs.end()) refs.push_back(std::move(value));
+    AddDistinct(refs, std::move(value));
   }
   stmt.tenant_conflict = false;
   stmt.tenant = TenantRef::None();

@@ -236,9 +236,11 @@ TenantRefs DeleteRefs(const PgQuery__DeleteStmt& del, const RoutingRules& rules)
 
 }  // namespace
 
-void TenantRefs::Add(TenantRef ref) {
+void AddDistinct(std::vector<TenantRef>& refs, TenantRef ref) {
   if (std::find(refs.begin(), refs.end(), ref) == refs.end()) refs.push_back(std::move(ref));
 }
+
+void TenantRefs::Add(TenantRef ref) { AddDistinct(refs, std::move(ref)); }
 
 void TenantRefs::Append(const TenantRefs& other) {
   for (const TenantRef& ref : other.refs) Add(ref);

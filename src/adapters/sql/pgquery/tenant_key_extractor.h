@@ -21,6 +21,9 @@ struct TenantRefs {
   void ApplyTo(StatementDetail& detail) const;
 };
 
+// Appends `ref` to `refs` unless an equal reference is there already (TenantRefs::Add).
+void AddDistinct(std::vector<TenantRef>& refs, TenantRef ref);
+
 // Sets detail.tenant and detail.tenant_conflict from detail.tenant_refs (distinct references),
 // as ApplyTo does.
 void DeriveTenant(StatementDetail& detail);
