@@ -68,6 +68,26 @@ Decoded<BackendFrame> BackendFrameReader::Next() {
                       in.substr(0, total)};
 }
 
+std::string_view BackendFrameReader::TakeRun(std::string_view stop) {
+  if (!error_.ok()) return {};
+  std::string_view in = buffer_.Readable();
+  size_t at = 0;
+  while (in.size() - at >= 1 + kLengthSize) {
+    char type = in[at];
+    bool stops = false;
+    for (char c : stop) stops |= c == type;  // a few bytes: cheaper than find()'s memchr
+    if (stops || !IsKnownBackendType(type)) break;
+    int32_t len = LoadInt32(in.data() + at + 1);
+    if (len < int32_t(kLengthSize) || size_t(len) - kLengthSize > max_message_ ||
+        size_t(len) > in.size() - at - 1) {
+      break;  // bad or not all here: Next() says which
+    }
+    at += 1 + size_t(len);
+  }
+  buffer_.Consume(at);
+  return in.substr(0, at);
+}
+
 Decoded<char> BackendFrameReader::NextSslResponse() {
   if (!error_.ok()) return error_;
   std::string_view in = buffer_.Readable();

@@ -33,6 +33,12 @@ class BackendFrameReader {
 
   Decoded<BackendFrame> Next();
 
+  // The longest run of whole, well-formed messages at the front of the buffer whose type
+  // bytes are not in `stop`, consumed and returned as one view (valid like a frame's). Empty
+  // when the first message is in `stop`, incomplete or bad: Next() takes or reports it. A
+  // relay forwards a run of rows to its client with one append instead of one per message.
+  std::string_view TakeRun(std::string_view stop);
+
   // The one-byte answer to an SSLRequest/GSSENCRequest: 'S' or 'N' (consumed), or 'E' (not
   // consumed: an ErrorResponse follows, read it with Next()). Anything else is an error.
   Decoded<char> NextSslResponse();

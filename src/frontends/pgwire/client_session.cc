@@ -332,48 +332,55 @@ awaitable<void> ClientSession::Run() {
   }
   FrontendMessage message;
   while (!closed_) {
-    // Parse/Bind/Describe/Execute/Close are only framed here and kept; HandleBatch decodes
-    // the batch once, at its Sync or Flush.
-    if (std::optional<std::string_view> raw = decoder_.TakeBatchMessage()) {
-      BufferMessage(*raw);
-      continue;
-    }
-    // Each turn takes one buffered message or waits for more bytes, here rather than in
-    // ReadMessage: waiting needs no coroutine frame of its own on this path.
-    std::optional<Status> got = NextBufferedMessage(message);
-    if (!got) {
-      if (!FlushClientNow()) co_await FlushClient();
-      ErrorCode ec;
-      size_t n = co_await ReadMore(ec);
-      Status read = ReadDone(n, ec);
-      if (read.ok()) continue;
-      got = std::move(read);
-    }
-    Status st = std::move(*got);
-    if (!st.ok()) {
-      if (!closed_) {
-        EncodeError(client_out_, "FATAL", kSqlStateProtocolViolation, st.message());
-        co_await FlushClient();
+    // A simple Query, the common message, is taken without building a FrontendMessage.
+    std::optional<std::string_view> sql = decoder_.TakeQuery();
+    if (!sql) {
+      // Parse/Bind/Describe/Execute/Close are only framed here and kept; HandleBatch decodes
+      // the batch once, at its Sync or Flush.
+      if (std::optional<std::string_view> raw = decoder_.TakeBatchMessage()) {
+        BufferMessage(*raw);
+        continue;
       }
-      break;
+      // Each turn takes one buffered message or waits for more bytes, here rather than in
+      // ReadMessage: waiting needs no coroutine frame of its own on this path.
+      std::optional<Status> got = NextBufferedMessage(message);
+      if (!got) {
+        if (!FlushClientNow()) co_await FlushClient();
+        ErrorCode ec;
+        size_t n = co_await ReadMore(ec);
+        Status read = ReadDone(n, ec);
+        if (read.ok()) continue;
+        got = std::move(read);
+      }
+      Status st = std::move(*got);
+      if (!st.ok()) {
+        if (!closed_) {
+          EncodeError(client_out_, "FATAL", kSqlStateProtocolViolation, st.message());
+          co_await FlushClient();
+        }
+        break;
+      }
+      if (auto* query = std::get_if<Query>(&message)) {
+        sql = query->sql;  // not seen: TakeQuery takes every well-formed Query
+      } else if (std::holds_alternative<Sync>(message) || std::holds_alternative<Flush>(message)) {
+        BufferMessage(decoder_.last_raw());
+        co_await HandleBatch();
+      } else if (std::holds_alternative<Terminate>(message)) {
+        closed_ = true;
+      } else if (std::holds_alternative<CopyData>(message) ||
+                 std::holds_alternative<CopyDone>(message) ||
+                 std::holds_alternative<CopyFail>(message)) {
+        // Outside COPY these are ignored, as PostgreSQL does.
+      } else {
+        EncodeError(client_out_, "FATAL", kSqlStateProtocolViolation,
+                    "unexpected " + std::string(MessageName(message)) + " message");
+        co_await FlushClient();
+        break;
+      }
     }
-    if (auto* query = std::get_if<Query>(&message)) {
+    if (sql) {
       if (!batch_spans_.empty()) co_await HandleBatch();
-      if (!closed_) co_await HandleQuery(query->sql);
-    } else if (std::holds_alternative<Sync>(message) || std::holds_alternative<Flush>(message)) {
-      BufferMessage(decoder_.last_raw());
-      co_await HandleBatch();
-    } else if (std::holds_alternative<Terminate>(message)) {
-      closed_ = true;
-    } else if (std::holds_alternative<CopyData>(message) ||
-               std::holds_alternative<CopyDone>(message) ||
-               std::holds_alternative<CopyFail>(message)) {
-      // Outside COPY these are ignored, as PostgreSQL does.
-    } else {
-      EncodeError(client_out_, "FATAL", kSqlStateProtocolViolation,
-                  "unexpected " + std::string(MessageName(message)) + " message");
-      co_await FlushClient();
-      break;
+      if (!closed_) co_await HandleQuery(*sql);
     }
     if (!client_out_.empty() && decoder_.buffered() == 0 && !FlushClientNow()) {
       co_await FlushClient();

@@ -2,6 +2,7 @@
 #include "frontends/pgwire/frontend_decoder.h"
 
 #include <array>
+#include <cstring>
 #include <string>
 #include <utility>
 
@@ -376,6 +377,25 @@ std::optional<std::string_view> FrontendDecoder::TakeBatchMessage() {
   last_raw_ = raw;
   buffer_.Consume(raw.size());
   return raw;
+}
+
+std::optional<std::string_view> FrontendDecoder::TakeQuery() {
+  if (phase_ != DecoderPhase::kTyped || password_kind_ != PasswordKind::kNone) return std::nullopt;
+  std::string_view in = buffer_.Readable();
+  if (in.size() < 1 + kLengthSize || in[0] != fe::kQuery) return std::nullopt;
+  int32_t len = LoadInt32(in.data() + 1);
+  if (len <= int32_t(kLengthSize) || size_t(len) - kLengthSize > limits_.max_message ||
+      in.size() < 1 + size_t(len)) {
+    return std::nullopt;
+  }
+  std::string_view body = in.substr(1 + kLengthSize, size_t(len) - kLengthSize);
+  if (body.back() != '\0' || std::memchr(body.data(), '\0', body.size() - 1) != nullptr) {
+    return std::nullopt;  // DecodeQuery's error, reported by Next()
+  }
+  last_raw_ = in.substr(0, 1 + size_t(len));
+  buffer_.Consume(last_raw_.size());
+  body.remove_suffix(1);
+  return body;
 }
 
 }  // namespace domicile::pgwire

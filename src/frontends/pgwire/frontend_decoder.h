@@ -63,6 +63,12 @@ class FrontendDecoder {
   // or when the frame is incomplete or bad: then Next() decides. Valid like last_raw().
   std::optional<std::string_view> TakeBatchMessage();
 
+  // The SQL of a simple Query buffered whole and well-formed (its text NUL-terminated, with no
+  // other NUL), taken without building a FrontendMessage: the common message gets the short
+  // way. nullopt for anything else, incomplete or bad: then Next() decides. Valid like
+  // last_raw(), which it sets.
+  std::optional<std::string_view> TakeQuery();
+
   // The whole wire bytes (type, length, body) of the typed message Next() returned last, so
   // a caller can forward it unchanged; valid as long as that message's views.
   std::string_view last_raw() const { return last_raw_; }

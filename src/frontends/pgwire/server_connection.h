@@ -48,6 +48,8 @@ class ServerConnection {
   // The next whole message if one is buffered already (or the stream is bad), without
   // waiting; nullopt when ReadFrame has to wait for more bytes.
   std::optional<Result<BackendFrame>> TryReadFrame();
+  // Whole buffered messages, none of a type in `stop`, taken as one view (BackendFrameReader).
+  std::string_view TakeRun(std::string_view stop) { return reader_.TakeRun(stop); }
   // The next whole message from the server; its views stay valid until the next call.
   awaitable<Result<BackendFrame>> ReadFrame();
   // ReadFrame's wait in two halves, for a caller already in a coroutine (the relay), so the

@@ -1,5 +1,6 @@
 // ClientSession, part two: finding each batch's tenant and shard, forwarding, and relaying.
 #include <algorithm>
+#include <cstring>
 #include <functional>
 
 #include "domain/ids.h"
@@ -345,8 +346,9 @@ awaitable<Status> ClientSession::Relay() {
         }
         continue;
       case be::kReadyForQuery: {
-        auto rfq = ParseReadyForQuery(got);
-        char status = rfq.ok() ? static_cast<char>(rfq->status) : 'E';
+        // ParseReadyForQuery's checks, without building its Result on every statement.
+        char status = got.body.size() == 1 ? got.body[0] : 'E';
+        if (status != 'I' && status != 'T') status = 'E';
         server_status_ = status;
         if (pass) {
           client_out_ += got.raw;
@@ -369,12 +371,29 @@ awaitable<Status> ClientSession::Relay() {
       default:
         break;
     }
-    if (pass) client_out_ += got.raw;
     if (head.ends.find(type) != std::string_view::npos) {
+      if (pass) client_out_ += got.raw;
       if (type == be::kParseComplete && !head.prepares.empty()) {
         server_->prepared().insert(head.prepares);  // the statement now exists there
       }
       expect_.pop_front();
+    } else if (pass) {
+      // The messages after one that is only passed on (rows after a RowDescription, more rows,
+      // a completion inside a Query's results) are usually only passed on too: those already
+      // buffered go with it in one append, without a frame or a turn of this loop each.
+      std::string_view run = got.raw;
+      if (head.ends.size() <= 4) {
+        char stop[8] = "SEZG";  // the types the switch above handles, then the entry's ends
+        std::memcpy(stop + 4, head.ends.data(), head.ends.size());
+        std::string_view more = server_->TakeRun(std::string_view(stop, 4 + head.ends.size()));
+        if (more.data() == got.raw.data() + got.raw.size()) {
+          run = std::string_view(got.raw.data(), got.raw.size() + more.size());
+        } else if (!more.empty()) {  // not seen: the run follows the frame in one buffer
+          client_out_ += got.raw;
+          run = more;
+        }
+      }
+      client_out_ += run;
     }
   }
   if (!FlushClientNow()) co_await FlushClient();

@@ -211,5 +211,49 @@ TEST(PgwireBackendCodecTest, SslResponseByte) {
   EXPECT_TRUE(bad.NextSslResponse().is_error());
 }
 
+TEST(PgwireBackendCodecTest, TakeRunTakesBufferedMessagesUpToAStopType) {
+  BackendFrameReader reader;
+  std::string rows;
+  Encode(rows, DataRow{{std::string_view("1")}});
+  Encode(rows, DataRow{{std::string_view("2")}});
+  Encode(rows, CommandComplete{"SELECT 2"});
+  std::string ready;
+  Encode(ready, ReadyForQuery{TransactionStatus::kIdle});
+  reader.Append(rows + ready);
+  EXPECT_EQ(reader.TakeRun("SEZG"), rows);  // stops before the ReadyForQuery
+  EXPECT_EQ(reader.TakeRun("SEZG"), "");    // which is a stop type
+  Decoded<BackendFrame> z = reader.Next();
+  ASSERT_TRUE(z.has_value());
+  EXPECT_EQ(z.value().raw, ready);
+
+  // A completion the caller waits for is a stop type too; an incomplete message ends a run.
+  reader.Append(rows.substr(0, rows.size() - 3));
+  std::string first_two = rows.substr(0, rows.find('C'));
+  EXPECT_EQ(reader.TakeRun("SEZGC"), first_two);
+  EXPECT_TRUE(reader.Next().need_more_data());
+  reader.Append(rows.substr(rows.size() - 3));
+  EXPECT_EQ(reader.TakeRun("SEZG"), rows.substr(first_two.size()));
+  EXPECT_EQ(reader.buffered(), 0u);
+}
+
+TEST(PgwireBackendCodecTest, TakeRunLeavesBadMessagesToNext) {
+  BackendFrameReader reader(16);
+  std::string row;
+  Encode(row, DataRow{{std::string_view("1")}});
+  reader.Append(row + "\x01" + std::string(4, '\0'));  // an unknown type byte
+  EXPECT_EQ(reader.TakeRun(""), row);
+  EXPECT_EQ(reader.TakeRun(""), "");
+  EXPECT_TRUE(reader.Next().is_error());
+  EXPECT_EQ(reader.TakeRun(""), "");  // the error is sticky
+
+  BackendFrameReader small(16);
+  std::string big;
+  Encode(big, DataRow{{std::string_view(std::string(40, 'x'))}});  // over the limit
+  small.Append(row + big);
+  EXPECT_EQ(small.TakeRun(""), row);
+  EXPECT_EQ(small.TakeRun(""), "");
+  EXPECT_TRUE(small.Next().is_error());
+}
+
 }  // namespace
 }  // namespace domicile::pgwire

@@ -224,5 +224,59 @@ TEST(PgwireFrontendDecoderTest, PipelinedMessagesComeOutInOrder) {
   EXPECT_TRUE(d.Next().need_more_data());
 }
 
+TEST(PgwireFrontendDecoderTest, TakeQueryTakesWholeWellFormedQueriesOnly) {
+  FrontendDecoder d = Started();
+  std::string wire;
+  Encode(wire, Query{"SELECT 1"});
+  Encode(wire, Query{"SELECT 2"});
+  Encode(wire, Sync{});
+  d.Append(wire);
+  std::optional<std::string_view> sql = d.TakeQuery();
+  ASSERT_TRUE(sql.has_value());
+  EXPECT_EQ(*sql, "SELECT 1");
+  EXPECT_EQ(d.last_raw(), wire.substr(0, 14));  // 'Q', length, text, NUL: forwardable as is
+  sql = d.TakeQuery();
+  ASSERT_TRUE(sql.has_value());
+  EXPECT_EQ(*sql, "SELECT 2");
+  EXPECT_FALSE(d.TakeQuery().has_value());  // a Sync is Next()'s
+  EXPECT_TRUE(std::holds_alternative<Sync>(d.Next().value()));
+
+  // Incomplete: nothing is taken until the rest arrives.
+  wire.clear();
+  Encode(wire, Query{"SELECT 3"});
+  d.Append(wire.substr(0, 9));
+  EXPECT_FALSE(d.TakeQuery().has_value());
+  EXPECT_EQ(d.buffered(), 9u);
+  d.Append(wire.substr(9));
+  EXPECT_EQ(d.TakeQuery().value_or("none"), "SELECT 3");
+  EXPECT_EQ(d.buffered(), 0u);
+}
+
+TEST(PgwireFrontendDecoderTest, TakeQueryLeavesMalformedQueriesToNext) {
+  for (const std::string& bad : {Typed('Q', "SELECT 1"), Typed('Q', "SELECT 1\0x"s),
+                                 Typed('Q', "SELECT\0 1\0"s), Typed('Q', ""), "Q" + Int32(3)}) {
+    FrontendDecoder d = Started();
+    d.Append(bad);
+    EXPECT_FALSE(d.TakeQuery().has_value());
+    EXPECT_EQ(d.buffered(), bad.size());
+    EXPECT_TRUE(d.Next().is_error());  // and Next() reports it
+  }
+  // Over the size limit: Next()'s error too.
+  DecoderLimits limits;
+  limits.max_message = 8;
+  FrontendDecoder d = Started(limits);
+  std::string wire;
+  Encode(wire, Query{"SELECT 12345"});
+  d.Append(wire);
+  EXPECT_FALSE(d.TakeQuery().has_value());
+  EXPECT_TRUE(d.Next().is_error());
+  // Before the startup packet a 'Q' byte is no Query.
+  FrontendDecoder fresh;
+  wire.clear();
+  Encode(wire, Query{"SELECT 1"});
+  fresh.Append(wire);
+  EXPECT_FALSE(fresh.TakeQuery().has_value());
+}
+
 }  // namespace
 }  // namespace domicile::pgwire
