@@ -50,6 +50,19 @@ bool PgClient::connected() const { return PQstatus(conn_.get()) == CONNECTION_OK
 
 std::string PgClient::error() const { return PQerrorMessage(conn_.get()); }
 
+char PgClient::TransactionStatus() const {
+  switch (PQtransactionStatus(conn_.get())) {
+    case PQTRANS_IDLE:
+      return 'I';
+    case PQTRANS_INTRANS:
+      return 'T';
+    case PQTRANS_INERROR:
+      return 'E';
+    default:
+      return '?';  // a query in progress, or no connection
+  }
+}
+
 PgResult PgClient::Exec(const std::string& sql) {
   return Convert(conn_.get(), PQexec(conn_.get(), sql.c_str()));
 }

@@ -30,6 +30,8 @@ class PgClient {
   PgClient& operator=(const PgClient&) = delete;
 
   bool connected() const;
+  // What the last ReadyForQuery said: 'I' idle, 'T' in a transaction, 'E' in a failed one.
+  char TransactionStatus() const;
   std::string error() const;  // the connection error when !connected()
   // Simple-protocol query (one or more statements; the last result is returned).
   PgResult Exec(const std::string& sql);

@@ -222,6 +222,8 @@ void PgServer::InitDb() {
   if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
     throw std::runtime_error("initdb failed (" + DescribeExit(status) + "):\n" + ReadFile(log));
   }
+  // Its presence is all PostgreSQL reads; with nothing to replay from, recovery never ends.
+  if (options_.standby) std::ofstream(data_dir_ / "standby.signal").flush();
 }
 
 bool PgServer::TryStart(std::string* failure) {

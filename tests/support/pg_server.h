@@ -20,6 +20,9 @@ struct PgServerOptions {
   // Extra "name=value" server settings, passed as `-c name=value`.
   std::vector<std::string> settings;
   std::chrono::seconds start_timeout{30};
+  // A hot standby with no primary: it stays in recovery, so it is read-only, and a BEGIN
+  // that asks for READ WRITE or SERIALIZABLE fails there.
+  bool standby = false;
 };
 
 // Rows of a query in text form; nullopt is NULL.

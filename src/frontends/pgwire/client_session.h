@@ -30,6 +30,11 @@ class ClientSession : public std::enable_shared_from_this<ClientSession> {
 
   awaitable<void> Run();
 
+  // Whether a deferred BEGIN's text might fail on a server (options: READ WRITE on a hot
+  // standby, SERIALIZABLE there, ...). Such a BEGIN is sent so that its failure stops the
+  // statements after it, instead of being swallowed while they run in autocommit.
+  static bool CheckedBegin(std::string_view begin_text);
+
  private:
   // A prepared statement as the client named it, and the name the router gives it on servers
   // (the same text and types share one server-side statement per server connection).
@@ -47,6 +52,11 @@ class ClientSession : public std::enable_shared_from_this<ClientSession> {
     bool is_sync = false;   // Sync or Query: errors skip to it, 'Z' ends it
     std::string_view synthesized;  // kSynthesize: bytes (a constant) to send the client instead
     std::string prepares;     // a Parse: the server statement name it creates on success
+    // A Query sent inside a batch not yet synced (after a checked BEGIN): an error before it
+    // makes the server skip it too, up to the Sync.
+    bool query_in_batch = false;
+    // A message of a checked deferred BEGIN: its failure aborts the client's transaction.
+    bool begin = false;
   };
   // Where a batch's tenant came from, for precedence and error messages.
   struct TenantCandidate {
@@ -113,7 +123,10 @@ class ClientSession : public std::enable_shared_from_this<ClientSession> {
   awaitable<bool> ResetServerForReuse();
 
   // Forwarding and relaying.
-  void AppendSessionReplay();
+  // Appends what the attached connection needs before the client's messages: settings that
+  // differ, then a deferred BEGIN. True when that BEGIN went as an unsynced extended-protocol
+  // batch (CheckedBegin): the caller must end what it sends with a Sync.
+  bool AppendSessionReplay();
   // The SETs and RESETs that turn `applied` into settings_; `applied` is updated to match.
   std::string ApplySettingsDiff(std::map<std::string, std::string>& applied);
   // Appends `message` for the server: its own bytes `raw` unless a statement name changes.
@@ -218,6 +231,9 @@ class ClientSession : public std::enable_shared_from_this<ClientSession> {
 
   FifoQueue<Expect> expect_;
   bool saw_error_ = false;  // an ErrorResponse went to the client in the current batch
+  // A deferred BEGIN failed on the server: the client's next ReadyForQuery says 'E' and the
+  // router refuses statements until the client ends the transaction.
+  bool begin_failed_ = false;
 };
 
 }  // namespace domicile::pgwire

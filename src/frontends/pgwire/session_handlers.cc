@@ -433,9 +433,15 @@ awaitable<void> ClientSession::HandleQuery(std::string_view sql) {
       co_return;
     }
   }
-  AppendSessionReplay();
+  bool unsynced_begin = AppendSessionReplay();
   Encode(server_out_, Query{sql});
-  expect_.push_back(Expect{Expect::Action::kPass, "Z", true, {}, {}});
+  Expect query{Expect::Action::kPass, "Z", true, {}, {}};
+  query.query_in_batch = unsynced_begin;
+  expect_.push_back(std::move(query));
+  if (unsynced_begin) {
+    Encode(server_out_, Sync{});  // the BEGIN's batch ends here; its ReadyForQuery is extra
+    expect_.push_back(Expect{Expect::Action::kSwallow, "Z", true, {}, {}});
+  }
   if (std::optional<Status> sent = FlushServerNow()) {
     st = std::move(*sent);
   } else {
@@ -693,7 +699,7 @@ awaitable<void> ClientSession::HandleBatch() {
     finish();
     co_return;
   }
-  AppendSessionReplay();
+  AppendSessionReplay();  // a checked BEGIN's batch ends with the client's own Sync
   for (size_t i = 0; i < messages.size(); ++i) AppendRewritten(messages[i], raws[i]);
   finish();
   unsynced_ = !has_sync;

@@ -229,7 +229,22 @@ void ClientSession::ReleaseIfIdle() {
 
 // ---- Forwarding ----
 
-void ClientSession::AppendSessionReplay() {
+bool ClientSession::CheckedBegin(std::string_view text) {
+  // The plain forms cannot fail on any server; anything else (options, comments) is checked.
+  char words[20];
+  size_t n = 0;
+  for (char c : text) {
+    bool space = c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == ';';
+    if (space && (n == 0 || words[n - 1] == ' ')) continue;
+    if (n == sizeof words) return true;  // longer than any plain form
+    words[n++] = space ? ' ' : (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
+  }
+  if (n > 0 && words[n - 1] == ' ') --n;
+  std::string_view w(words, n);
+  return w != "begin" && w != "begin work" && w != "begin transaction" && w != "start transaction";
+}
+
+bool ClientSession::AppendSessionReplay() {
   auto& applied = server_->applied_settings();
   // Usually the connection has exactly this session's settings already (one pass over both
   // sorted maps says so); otherwise each difference is set or reset.
@@ -238,11 +253,27 @@ void ClientSession::AppendSessionReplay() {
     Encode(server_out_, Query{sets});
     expect_.push_back(Expect{Expect::Action::kSwallow, "Z", true, {}, {}});
   }
-  if (deferred_begin_) {
-    Encode(server_out_, Query{*deferred_begin_});
+  if (!deferred_begin_) return false;
+  std::string begin = std::move(*deferred_begin_);
+  deferred_begin_.reset();
+  if (!CheckedBegin(begin)) {
+    Encode(server_out_, Query{begin});
     expect_.push_back(Expect{Expect::Action::kSwallow, "Z", true, {}, {}});
-    deferred_begin_.reset();
+    return false;
   }
+  // As an extended-protocol batch left open: when the BEGIN fails, the server skips what
+  // follows up to the next Sync, so the client's statements do not run outside the
+  // transaction it asked for. The unnamed statement is the BEGIN's now.
+  Encode(server_out_, Parse{"", begin, {}});
+  Encode(server_out_, Bind{});
+  Encode(server_out_, Execute{});
+  for (std::string_view ends : {"1", "2", "C"}) {  // ParseComplete, BindComplete, BEGIN's tag
+    Expect step{Expect::Action::kSwallow, ends, false, {}, {}};
+    step.begin = true;
+    expect_.push_back(std::move(step));
+  }
+  unnamed_parse_on_ = 0;
+  return true;
 }
 
 std::string ClientSession::ApplySettingsDiff(std::map<std::string, std::string>& applied) {
@@ -287,6 +318,7 @@ void ClientSession::OnServerLost(const Status& st) {
   expect_.clear();
   tx_status_ = 'I';
   deferred_begin_.reset();
+  begin_failed_ = false;
   if (pinned_state_ != 0) {
     pinned_state_ = 0;
     --ctx_.counters.pinned_clients;
@@ -341,8 +373,19 @@ awaitable<Status> ClientSession::Relay() {
           saw_error_ = true;
         }
         if (!head.is_sync) {
-          // The server skips everything up to the next Sync.
-          while (!expect_.empty() && !expect_.front().is_sync) expect_.pop_front();
+          begin_failed_ |= head.begin;
+          // The server skips everything up to the next Sync, a Query inside the batch too;
+          // then the Sync's ReadyForQuery is the one that Query's client waits for.
+          bool client_waits = false;
+          while (!expect_.empty() &&
+                 (!expect_.front().is_sync || expect_.front().query_in_batch)) {
+            const Expect& skipped = expect_.front();
+            client_waits |= skipped.query_in_batch && skipped.action == Expect::Action::kPass;
+            // An injected Parse the server skips creates nothing there.
+            if (!skipped.prepares.empty()) server_->prepared().erase(skipped.prepares);
+            expect_.pop_front();
+          }
+          if (client_waits && !expect_.empty()) expect_.front().action = Expect::Action::kPass;
         }
         continue;
       case be::kReadyForQuery: {
@@ -350,7 +393,15 @@ awaitable<Status> ClientSession::Relay() {
         char status = got.body.size() == 1 ? got.body[0] : 'E';
         if (status != 'I' && status != 'T') status = 'E';
         server_status_ = status;
-        if (pass) {
+        if (pass && begin_failed_) {
+          // The transaction the client opened never started on the server: to the client it
+          // is aborted, as if its first statement had failed, until it ends it.
+          begin_failed_ = false;
+          router_aborted_tx_ = true;
+          unnamed_parse_on_ = 0;  // a Parse of the client's after the BEGIN was skipped
+          tx_status_ = 'E';
+          SendReady();
+        } else if (pass) {
           client_out_ += got.raw;
           tx_status_ = status;
         }
