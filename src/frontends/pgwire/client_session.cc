@@ -333,17 +333,22 @@ awaitable<void> ClientSession::Run() {
   FrontendMessage message;
   while (!closed_) {
     // A simple Query, the common message, is taken without building a FrontendMessage.
-    std::optional<std::string_view> sql = decoder_.TakeQuery();
+    const char next = decoder_.PeekType();
+    std::optional<std::string_view> sql;
+    if (next == fe::kQuery) sql = decoder_.TakeQuery();
     if (!sql) {
-      // Parse/Bind/Describe/Execute/Close are only framed here and kept; HandleBatch decodes
-      // the batch once, at its Sync or Flush.
-      if (std::optional<std::string_view> raw = decoder_.TakeBatchMessage()) {
-        BufferMessage(*raw);
-        continue;
+      std::optional<Status> got;
+      if (next != '\0' || decoder_.buffered() > 0) {  // else straight to the read
+        // Parse/Bind/Describe/Execute/Close are only framed here and kept; HandleBatch
+        // decodes the batch once, at its Sync or Flush.
+        if (std::optional<std::string_view> raw = decoder_.TakeBatchMessage()) {
+          BufferMessage(*raw);
+          continue;
+        }
+        // Each turn takes one buffered message or waits for more bytes, here rather than in
+        // ReadMessage: waiting needs no coroutine frame of its own on this path.
+        got = NextBufferedMessage(message);
       }
-      // Each turn takes one buffered message or waits for more bytes, here rather than in
-      // ReadMessage: waiting needs no coroutine frame of its own on this path.
-      std::optional<Status> got = NextBufferedMessage(message);
       if (!got) {
         if (!FlushClientNow()) co_await FlushClient();
         ErrorCode ec;

@@ -234,6 +234,9 @@ class ClientSession : public std::enable_shared_from_this<ClientSession> {
   // A deferred BEGIN failed on the server: the client's next ReadyForQuery says 'E' and the
   // router refuses statements until the client ends the transaction.
   bool begin_failed_ = false;
+  // server_'s applied settings were made to match settings_ since it was adopted and since a
+  // SET, RESET or DISCARD last changed either: the next statements skip the comparison.
+  bool settings_synced_ = false;
 };
 
 }  // namespace domicile::pgwire

@@ -80,6 +80,9 @@ class FrontendDecoder {
   DecoderPhase phase() const { return phase_; }
   // Bytes received and not yet decoded.
   size_t buffered() const { return buffer_.size(); }
+  // The first byte buffered (after the startup packet, the next message's type); 0 when
+  // nothing is: what the caller tries first.
+  char PeekType() const { return buffer_.size() > 0 ? buffer_.Readable()[0] : '\0'; }
 
  private:
   Decoded<FrontendMessage> NextStartup();

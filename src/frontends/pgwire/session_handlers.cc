@@ -95,6 +95,10 @@ void ClientSession::SetPinned(uint32_t state) {
 }
 
 void ClientSession::AfterSuccess(const StatementDetail& stmt) {
+  if (stmt.kind == StatementKind::kSet || stmt.kind == StatementKind::kReset ||
+      stmt.kind == StatementKind::kDiscard) {
+    settings_synced_ = false;  // RESET ALL, say, leaves the two apart: compare again
+  }
   if (stmt.kind == StatementKind::kSet && !stmt.variable.local) {
     settings_[stmt.variable.name] = stmt.text;
     if (server_) server_->applied_settings()[stmt.variable.name] = stmt.text;

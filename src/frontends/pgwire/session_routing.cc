@@ -187,6 +187,7 @@ bool ClientSession::InTransaction() const {
 
 void ClientSession::Adopt(std::unique_ptr<ServerConnection> conn, const Shard& shard) {
   server_ = std::move(conn);
+  settings_synced_ = false;
   attached_shard_ = shard.id;
   if (cancel_slot_) cancel_slot_->target = &server_->cancel_target();
 }
@@ -245,13 +246,16 @@ bool ClientSession::CheckedBegin(std::string_view text) {
 }
 
 bool ClientSession::AppendSessionReplay() {
-  auto& applied = server_->applied_settings();
-  // Usually the connection has exactly this session's settings already (one pass over both
-  // sorted maps says so); otherwise each difference is set or reset.
-  const std::string sets = applied == settings_ ? std::string() : ApplySettingsDiff(applied);
-  if (!sets.empty()) {
-    Encode(server_out_, Query{sets});
-    expect_.push_back(Expect{Expect::Action::kSwallow, "Z", true, {}, {}});
+  if (!settings_synced_) {
+    settings_synced_ = true;
+    auto& applied = server_->applied_settings();
+    // Usually the connection has exactly this session's settings already (one pass over both
+    // sorted maps says so); otherwise each difference is set or reset.
+    const std::string sets = applied == settings_ ? std::string() : ApplySettingsDiff(applied);
+    if (!sets.empty()) {
+      Encode(server_out_, Query{sets});
+      expect_.push_back(Expect{Expect::Action::kSwallow, "Z", true, {}, {}});
+    }
   }
   if (!deferred_begin_) return false;
   std::string begin = std::move(*deferred_begin_);
