@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <deque>
 #include <map>
 #include <memory>
 #include <optional>
@@ -51,7 +52,9 @@ class ClientSession : public std::enable_shared_from_this<ClientSession> {
     std::string_view ends;  // response types that finish this entry
     bool is_sync = false;   // Sync or Query: errors skip to it, 'Z' ends it
     std::string_view synthesized;  // kSynthesize: bytes (a constant) to send the client instead
-    std::string prepares;     // a Parse: the server statement name it creates on success
+    // An injected Parse: the server statement name it creates on success (in
+    // injected_names_, so an entry stays a plain value, cheap to queue).
+    std::string_view prepares;
     // A Query sent inside a batch not yet synced (after a checked BEGIN): an error before it
     // makes the server skip it too, up to the Sync.
     bool query_in_batch = false;
@@ -230,6 +233,7 @@ class ClientSession : public std::enable_shared_from_this<ClientSession> {
   std::vector<TenantCandidate> found_tenants_;
 
   FifoQueue<Expect> expect_;
+  std::deque<std::string> injected_names_;  // what expect_ entries' `prepares` view
   bool saw_error_ = false;  // an ErrorResponse went to the client in the current batch
   // A deferred BEGIN failed on the server: the client's next ReadyForQuery says 'E' and the
   // router refuses statements until the client ends the transaction.

@@ -366,17 +366,25 @@ Decoded<FrontendMessage> FrontendDecoder::NextTyped() {
 }
 
 std::optional<std::string_view> FrontendDecoder::TakeBatchMessage() {
-  if (phase_ != DecoderPhase::kTyped) return std::nullopt;
-  Decoded<Frame> frame = PeekFrame();
-  if (!frame.has_value()) return std::nullopt;  // Next() waits or reports the error
-  const auto [type, raw] = frame.value();
+  if (phase_ != DecoderPhase::kTyped || password_kind_ != PasswordKind::kNone) return std::nullopt;
+  // PeekFrame's checks for these five types, without its Decoded: every extended-protocol
+  // message comes this way.
+  std::string_view in = buffer_.Readable();
+  if (in.size() < 1 + kLengthSize) return std::nullopt;
+  const char type = in[0];
   if (type != fe::kParse && type != fe::kBind && type != fe::kDescribe &&
       type != fe::kExecute && type != fe::kClose) {
     return std::nullopt;
   }
-  last_raw_ = raw;
-  buffer_.Consume(raw.size());
-  return raw;
+  int32_t len = LoadInt32(in.data() + 1);
+  size_t limit = IsSmallType(type) ? limits_.max_small_message : limits_.max_message;
+  if (len < int32_t(kLengthSize) || size_t(len) - kLengthSize > limit ||
+      in.size() < 1 + size_t(len)) {
+    return std::nullopt;  // Next() waits or reports the error
+  }
+  last_raw_ = in.substr(0, 1 + size_t(len));
+  buffer_.Consume(last_raw_.size());
+  return last_raw_;
 }
 
 std::optional<std::string_view> FrontendDecoder::TakeQuery() {

@@ -390,6 +390,7 @@ awaitable<void> ClientSession::HandleAbortedQuery(
 
 awaitable<void> ClientSession::HandleQuery(std::string_view sql) {
   expect_.clear();
+  injected_names_.clear();
   server_out_.clear();
   auto analyzed = ctx_.analyzer.Analyze(sql);
   std::shared_ptr<const StatementInfo> info;
@@ -515,7 +516,8 @@ void ClientSession::AppendRewritten(const FrontendMessage& message, std::string_
     }
     if (server_->prepared().count(ps.server_name) != 0) return;
     Encode(server_out_, Parse{ps.server_name, ps.query, ps.param_types});
-    expect_.push_back(Expect{Action::kSwallow, "1", false, {}, ps.server_name});
+    injected_names_.push_back(ps.server_name);
+    expect_.push_back(Expect{Action::kSwallow, "1", false, {}, injected_names_.back()});
     server_->prepared().insert(ps.server_name);  // in flight: later messages must not re-send
   };
   auto statement_for = [&](std::string_view name) -> const PreparedStatement* {
@@ -580,6 +582,7 @@ void ClientSession::AppendRewritten(const FrontendMessage& message, std::string_
 
 awaitable<void> ClientSession::HandleBatch() {
   expect_.clear();
+  injected_names_.clear();
   server_out_.clear();
   // Session members reused batch after batch (cleared, capacity kept): no allocation for
   // the lists themselves on the hot path.

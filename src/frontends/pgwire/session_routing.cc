@@ -386,7 +386,7 @@ awaitable<Status> ClientSession::Relay() {
             const Expect& skipped = expect_.front();
             client_waits |= skipped.query_in_batch && skipped.action == Expect::Action::kPass;
             // An injected Parse the server skips creates nothing there.
-            if (!skipped.prepares.empty()) server_->prepared().erase(skipped.prepares);
+            if (!skipped.prepares.empty()) server_->prepared().erase(std::string(skipped.prepares));
             expect_.pop_front();
           }
           if (client_waits && !expect_.empty()) expect_.front().action = Expect::Action::kPass;
@@ -429,7 +429,7 @@ awaitable<Status> ClientSession::Relay() {
     if (head.ends.find(type) != std::string_view::npos) {
       if (pass) client_out_ += got.raw;
       if (type == be::kParseComplete && !head.prepares.empty()) {
-        server_->prepared().insert(head.prepares);  // the statement now exists there
+        server_->prepared().emplace(head.prepares);  // the statement now exists there
       }
       expect_.pop_front();
     } else if (pass) {
