@@ -68,6 +68,23 @@ Decoded<BackendFrame> BackendFrameReader::Next() {
                       in.substr(0, total)};
 }
 
+bool BackendFrameReader::TakeFrame(BackendFrame& frame) {
+  if (!error_.ok()) return false;
+  std::string_view in = buffer_.Readable();
+  if (in.size() < 1 + kLengthSize) return false;
+  const char type = in[0];
+  const int32_t len = LoadInt32(in.data() + 1);
+  if (!IsKnownBackendType(type) || len < int32_t(kLengthSize) ||
+      size_t(len) - kLengthSize > max_message_ || size_t(len) > in.size() - 1) {
+    return false;
+  }
+  const size_t total = 1 + size_t(len);
+  buffer_.Consume(total);
+  frame = BackendFrame{type, in.substr(1 + kLengthSize, total - 1 - kLengthSize),
+                       in.substr(0, total)};
+  return true;
+}
+
 std::string_view BackendFrameReader::TakeRun(std::string_view stop) {
   if (!error_.ok()) return {};
   std::string_view in = buffer_.Readable();

@@ -32,6 +32,10 @@ class BackendFrameReader {
   void Commit(size_t written) { buffer_.Commit(written); }
 
   Decoded<BackendFrame> Next();
+  // Next()'s common case without its Decoded: true with a whole, valid message in `frame`
+  // (consumed); false, taking nothing, when more bytes are needed or the message is bad (Next()
+  // then waits or reports the error).
+  bool TakeFrame(BackendFrame& frame);
 
   // The longest run of whole, well-formed messages at the front of the buffer whose type
   // bytes are not in `stop`, consumed and returned as one view (valid like a frame's). Empty

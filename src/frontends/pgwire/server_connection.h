@@ -48,6 +48,9 @@ class ServerConnection {
   // The next whole message if one is buffered already (or the stream is bad), without
   // waiting; nullopt when ReadFrame has to wait for more bytes.
   std::optional<Result<BackendFrame>> TryReadFrame();
+  // TryReadFrame's common case without its wrappers: true with the next whole, valid message
+  // in `frame`; false when there is none or it is bad (then TryReadFrame says which).
+  bool TakeFrame(BackendFrame& frame) { return reader_.TakeFrame(frame); }
   // Whole buffered messages, none of a type in `stop`, taken as one view (BackendFrameReader).
   std::string_view TakeRun(std::string_view stop) { return reader_.TakeRun(stop); }
   // The next whole message from the server; its views stay valid until the next call.

@@ -341,22 +341,24 @@ awaitable<Status> ClientSession::Relay() {
     if (expect_.empty()) break;
     // Whole messages already buffered are taken without a coroutine; before waiting for
     // more, the client gets what it has so far.
-    std::optional<Result<BackendFrame>> frame = server_->TryReadFrame();
-    if (!frame || client_out_.size() > 64 * 1024) {
-      if (!FlushClientNow()) co_await FlushClient();
+    BackendFrame got;
+    if (!server_->TakeFrame(got)) {
+      std::optional<Result<BackendFrame>> frame = server_->TryReadFrame();  // why not
+      if (!frame) {
+        if (!FlushClientNow()) co_await FlushClient();
+        ErrorCode ec;
+        size_t n = co_await server_->ReadMore(ec);
+        Status read = server_->ReadDone(n, ec);
+        if (read.ok()) continue;  // take what arrived from the top
+        frame.emplace(std::move(read));
+      }
+      if (!frame->ok()) {
+        OnServerLost(frame->status());
+        co_return frame->status();
+      }
+      got = **frame;  // not seen: TakeFrame takes every whole, valid message
     }
-    if (!frame) {
-      ErrorCode ec;
-      size_t n = co_await server_->ReadMore(ec);
-      Status read = server_->ReadDone(n, ec);
-      if (read.ok()) continue;  // take what arrived from the top
-      frame.emplace(std::move(read));
-    }
-    if (!frame->ok()) {
-      OnServerLost(frame->status());
-      co_return frame->status();
-    }
-    const BackendFrame& got = **frame;
+    if (client_out_.size() > 64 * 1024 && !FlushClientNow()) co_await FlushClient();
     Expect& head = expect_.front();
     bool pass = head.action == Expect::Action::kPass;
     char type = got.type;

@@ -211,6 +211,36 @@ TEST(PgwireBackendCodecTest, SslResponseByte) {
   EXPECT_TRUE(bad.NextSslResponse().is_error());
 }
 
+TEST(PgwireBackendCodecTest, TakeFrameTakesWholeValidMessagesAndLeavesTheRestToNext) {
+  BackendFrameReader reader(64);
+  std::string row;
+  Encode(row, DataRow{{std::string_view("1")}});
+  std::string ready;
+  Encode(ready, ReadyForQuery{TransactionStatus::kInTransaction});
+  reader.Append(row + ready.substr(0, 3));
+  BackendFrame frame;
+  ASSERT_TRUE(reader.TakeFrame(frame));
+  EXPECT_EQ(frame.type, 'D');
+  EXPECT_EQ(frame.raw, row);
+  EXPECT_EQ(frame.body, row.substr(5));
+  EXPECT_FALSE(reader.TakeFrame(frame));  // incomplete: nothing taken
+  EXPECT_EQ(reader.buffered(), 3u);
+  reader.Append(ready.substr(3));
+  ASSERT_TRUE(reader.TakeFrame(frame));
+  EXPECT_EQ(frame.raw, ready);
+
+  std::string big;
+  Encode(big, DataRow{{std::string_view(std::string(100, 'x'))}});  // over the limit
+  for (const std::string& bad :
+       {"\x01" + std::string(4, '\0'), "D" + std::string(4, '\0').substr(0, 3) + "\x02", big}) {
+    BackendFrameReader r(64);
+    r.Append(bad);
+    EXPECT_FALSE(r.TakeFrame(frame));
+    EXPECT_TRUE(r.Next().is_error());
+    EXPECT_FALSE(r.TakeFrame(frame));  // sticky
+  }
+}
+
 TEST(PgwireBackendCodecTest, TakeRunTakesBufferedMessagesUpToAStopType) {
   BackendFrameReader reader;
   std::string rows;
