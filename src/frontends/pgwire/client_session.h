@@ -7,6 +7,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -157,7 +158,7 @@ class ClientSession : public std::enable_shared_from_this<ClientSession> {
   bool DefersBegin(const std::vector<StatementDetail>& statements, const TenantRef& hint) const;
   // Answers an extended-protocol batch without a server when every statement it executes
   // is transaction control or SET; false when it needs a shard.
-  bool TryAnswerBatchLocally(const std::vector<FrontendMessage>& messages);
+  bool TryAnswerBatchLocally(std::span<const FrontendMessage> messages);
   // The tag and local effect of a statement the router can answer itself, or empty.
   std::string LocalStatement(const StatementDetail& stmt, bool apply);
   awaitable<void> HandleAbortedQuery(const std::shared_ptr<const StatementInfo>& info);
@@ -179,7 +180,7 @@ class ClientSession : public std::enable_shared_from_this<ClientSession> {
   awaitable<void> HandleEmbeddedQuery(const Shard* shard, std::string_view sql,
                                       const std::shared_ptr<const StatementInfo>& info);
   awaitable<void> HandleEmbeddedBatch(
-      const Shard* shard, const std::vector<FrontendMessage>& messages,
+      const Shard* shard, std::span<const FrontendMessage> messages,
       const std::vector<std::shared_ptr<const StatementInfo>>& executed);
 
   RouterContext& ctx_;
@@ -225,7 +226,8 @@ class ClientSession : public std::enable_shared_from_this<ClientSession> {
   std::string batch_bytes_;
   std::vector<std::pair<size_t, size_t>> batch_spans_;  // (offset, length) per message
   // HandleBatch's working lists, kept for their capacity: the decoded messages (views into
-  // batch_bytes_), their wire bytes, and the analyses of the statements they execute.
+  // batch_bytes_; only the batch's first ones are current, the rest keep their lists' storage
+  // for the next batch), their wire bytes, and the analyses of the statements they execute.
   std::vector<FrontendMessage> batch_messages_;
   std::vector<std::string_view> batch_raws_;
   std::vector<std::shared_ptr<const StatementInfo>> batch_executed_;

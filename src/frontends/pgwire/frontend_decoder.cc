@@ -75,8 +75,26 @@ Result<FrontendMessage> DecodeQuery(WireReader& r) {
   return Finish(r, "Query", std::move(m));
 }
 
-Result<FrontendMessage> DecodeParse(WireReader& r) {
-  Parse m;
+// The end of a decoder that fills a message in place: the body must be consumed exactly.
+Status FinishInto(const WireReader& r, std::string_view name) {
+  if (!r.AtEnd()) {
+    return Invalid(name, std::to_string(r.remaining()) + " unexpected trailing bytes");
+  }
+  return Status::Ok();
+}
+
+// A message a decoder of the Into kind fills, as a new FrontendMessage.
+template <typename M>
+Result<FrontendMessage> DecodeNew(WireReader& r, Status (*decode_into)(WireReader&, M&)) {
+  M m;
+  Status st = decode_into(r, m);
+  if (!st.ok()) return st;
+  return FrontendMessage(std::move(m));
+}
+
+// Parse and Bind decode into a message of theirs whose lists keep their capacity from one
+// batch to the next (DecodeFrontendMessageInto), or into a new one (DecodeNew).
+Status DecodeParseInto(WireReader& r, Parse& m) {
   int16_t count = 0;
   if (!r.ReadCString(&m.name)) return Invalid("Parse", "statement name is not NUL-terminated");
   if (!r.ReadCString(&m.query)) return Invalid("Parse", "query string is not NUL-terminated");
@@ -91,8 +109,9 @@ Result<FrontendMessage> DecodeParse(WireReader& r) {
     r.ReadInt32(&v);
     oid = static_cast<uint32_t>(v);
   }
-  return Finish(r, "Parse", std::move(m));
+  return FinishInto(r, "Parse");
 }
+
 
 // int16 count, then that many int16 format codes.
 bool ReadFormats(WireReader& r, std::vector<int16_t>* out) {
@@ -103,8 +122,7 @@ bool ReadFormats(WireReader& r, std::vector<int16_t>* out) {
   return true;
 }
 
-Result<FrontendMessage> DecodeBind(WireReader& r) {
-  Bind m;
+Status DecodeBindInto(WireReader& r, Bind& m) {
   if (!r.ReadCString(&m.portal)) return Invalid("Bind", "portal name is not NUL-terminated");
   if (!r.ReadCString(&m.statement)) {
     return Invalid("Bind", "statement name is not NUL-terminated");
@@ -120,7 +138,7 @@ Result<FrontendMessage> DecodeBind(WireReader& r) {
     return Invalid("Bind", std::to_string(m.param_formats.size()) + " parameter formats but " +
                                std::to_string(count) + " parameters");
   }
-  m.params.resize(count);
+  m.params.assign(count, std::nullopt);
   for (int i = 0; i < count; ++i) {
     int32_t len = 0;
     if (!r.ReadInt32(&len)) return Invalid("Bind", "truncated parameter length");
@@ -133,8 +151,9 @@ Result<FrontendMessage> DecodeBind(WireReader& r) {
     m.params[i] = value;
   }
   if (!ReadFormats(r, &m.result_formats)) return Invalid("Bind", "bad result format codes");
-  return Finish(r, "Bind", std::move(m));
+  return FinishInto(r, "Bind");
 }
+
 
 // Describe and Close share their layout: 'S' or 'P', then a name.
 template <typename M>
@@ -252,9 +271,9 @@ Result<FrontendMessage> DecodeFrontendMessage(char type, std::string_view body,
     case fe::kQuery:
       return DecodeQuery(r);
     case fe::kParse:
-      return DecodeParse(r);
+      return DecodeNew<Parse>(r, DecodeParseInto);
     case fe::kBind:
-      return DecodeBind(r);
+      return DecodeNew<Bind>(r, DecodeBindInto);
     case fe::kDescribe:
       return DecodeTargeted<Describe>(r, "Describe");
     case fe::kExecute:
@@ -404,6 +423,27 @@ std::optional<std::string_view> FrontendDecoder::TakeQuery() {
   buffer_.Consume(last_raw_.size());
   body.remove_suffix(1);
   return body;
+}
+
+Status DecodeFrontendMessageInto(char type, std::string_view body, PasswordKind password_kind,
+                                 FrontendMessage& out) {
+  WireReader r(body);
+  if (type == fe::kParse) {
+    if (!std::holds_alternative<Parse>(out)) out.emplace<Parse>();
+    Status st = DecodeParseInto(r, std::get<Parse>(out));
+    if (!st.ok()) out.emplace<Parse>();  // no half-decoded message left behind
+    return st;
+  }
+  if (type == fe::kBind) {
+    if (!std::holds_alternative<Bind>(out)) out.emplace<Bind>();
+    Status st = DecodeBindInto(r, std::get<Bind>(out));
+    if (!st.ok()) out.emplace<Bind>();
+    return st;
+  }
+  Result<FrontendMessage> m = DecodeFrontendMessage(type, body, password_kind);
+  if (!m.ok()) return m.status();
+  out = std::move(m).value();
+  return Status::Ok();
 }
 
 }  // namespace domicile::pgwire

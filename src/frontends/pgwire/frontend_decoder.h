@@ -111,5 +111,10 @@ Result<FrontendMessage> DecodeStartupPacket(std::string_view body);
 // A typed message without its type byte and length word.
 Result<FrontendMessage> DecodeFrontendMessage(char type, std::string_view body,
                                               PasswordKind password_kind);
+// The same into `out`: a Parse or Bind decoded over one already there reuses its lists'
+// storage, so a session that keeps its batch's messages decodes Binds without allocating.
+// On error `out` holds an empty message of the type.
+Status DecodeFrontendMessageInto(char type, std::string_view body, PasswordKind password_kind,
+                                 FrontendMessage& out);
 
 }  // namespace domicile::pgwire

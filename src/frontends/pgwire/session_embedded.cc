@@ -59,7 +59,7 @@ awaitable<void> ClientSession::HandleEmbeddedQuery(
 }
 
 awaitable<void> ClientSession::HandleEmbeddedBatch(
-    const Shard* shard, const std::vector<FrontendMessage>& messages,
+    const Shard* shard, std::span<const FrontendMessage> messages,
     const std::vector<std::shared_ptr<const StatementInfo>>& executed) {
   using Kind = EmbeddedStep::Kind;
   // Statements resolve in message order: a Parse earlier in this batch wins over what the

@@ -465,7 +465,7 @@ awaitable<void> ClientSession::HandleQuery(std::string_view sql) {
 
 // ---- Extended protocol ----
 
-bool ClientSession::TryAnswerBatchLocally(const std::vector<FrontendMessage>& messages) {
+bool ClientSession::TryAnswerBatchLocally(std::span<const FrontendMessage> messages) {
   // First pass: can every message be answered here?
   const PreparedStatement* bound = nullptr;
   for (const auto& m : messages) {
@@ -586,10 +586,8 @@ awaitable<void> ClientSession::HandleBatch() {
   server_out_.clear();
   // Session members reused batch after batch (cleared, capacity kept): no allocation for
   // the lists themselves on the hot path.
-  std::vector<FrontendMessage>& messages = batch_messages_;
   std::vector<std::string_view>& raws = batch_raws_;  // each message's own bytes, unchanged
   std::vector<std::shared_ptr<const StatementInfo>>& executed = batch_executed_;
-  messages.clear();
   raws.clear();
   executed.clear();
   auto finish = [&] {
@@ -598,19 +596,25 @@ awaitable<void> ClientSession::HandleBatch() {
   };
   // The decoder only framed these (FrontendDecoder::TakeBatchMessage): a malformed body ends
   // the connection here, with what PostgreSQL sends for one, before any of it is forwarded.
+  // Decoded over the previous batch's messages, kept for the storage of their lists (a Bind
+  // decodes without allocating when the last batch had one at its place).
+  size_t count = 0;
   for (auto [offset, length] : batch_spans_) {
     std::string_view raw(batch_bytes_.data() + offset, length);
-    auto decoded = DecodeFrontendMessage(raw[0], raw.substr(5), PasswordKind::kNone);
+    if (batch_messages_.size() == count) batch_messages_.emplace_back();
+    Status decoded = DecodeFrontendMessageInto(raw[0], raw.substr(5), PasswordKind::kNone,
+                                               batch_messages_[count]);
     if (!decoded.ok()) {
       finish();
-      EncodeError(client_out_, "FATAL", kSqlStateProtocolViolation, decoded.status().message());
+      EncodeError(client_out_, "FATAL", kSqlStateProtocolViolation, decoded.message());
       co_await FlushClient();
       closed_ = true;
       co_return;
     }
-    messages.push_back(std::move(*decoded));
+    ++count;
     raws.push_back(raw);
   }
+  const std::span<const FrontendMessage> messages(batch_messages_.data(), count);
   bool has_sync = !messages.empty() && std::holds_alternative<Sync>(messages.back());
 
   // Register statements and collect the tenants the batch names.

@@ -224,6 +224,41 @@ TEST(PgwireFrontendDecoderTest, PipelinedMessagesComeOutInOrder) {
   EXPECT_TRUE(d.Next().need_more_data());
 }
 
+TEST(PgwireFrontendDecoderTest, DecodeIntoReusesAMessageAndGivesTheSameResult) {
+  auto body = [](const FrontendMessage& m) {
+    std::string wire;
+    Encode(wire, m);
+    return wire;
+  };
+  const std::vector<FrontendMessage> batch = {
+      Parse{"s", "SELECT $1, $2", {23, 25}},
+      Bind{"", "s", {0, 1}, {std::string_view("7"), std::nullopt}, {1}},
+      Bind{"p", "s", {}, {std::nullopt, std::string_view("x")}, {}},  // NULL where 7 was
+      Parse{"", "SELECT 1", {}},
+      Execute{"p", 5},
+      Bind{"", "", {}, {}, {}},
+  };
+  FrontendMessage slot = Sync{};
+  for (const FrontendMessage& m : batch) {
+    std::string wire = body(m);
+    Status st = DecodeFrontendMessageInto(wire[0], std::string_view(wire).substr(5),
+                                          PasswordKind::kNone, slot);
+    ASSERT_TRUE(st.ok()) << st.ToString();
+    auto fresh =
+        DecodeFrontendMessage(wire[0], std::string_view(wire).substr(5), PasswordKind::kNone);
+    ASSERT_TRUE(fresh.ok());
+    EXPECT_EQ(slot, *fresh);
+    EXPECT_EQ(slot, m);
+  }
+  // A bad body: an error, and no half-decoded Bind left in the slot.
+  std::string bad = body(Bind{"", "s", {}, {std::string_view("1")}, {}});
+  bad.resize(bad.size() - 3);
+  Status st =
+      DecodeFrontendMessageInto('B', std::string_view(bad).substr(5), PasswordKind::kNone, slot);
+  EXPECT_FALSE(st.ok());
+  EXPECT_EQ(slot, FrontendMessage(Bind{}));
+}
+
 TEST(PgwireFrontendDecoderTest, TakeBatchMessageFramesTheFiveBatchTypesOnly) {
   FrontendDecoder d = Started();
   std::string wire;
