@@ -42,7 +42,20 @@ bool IsKnownBackendType(char type) {
 
 }  // namespace
 
+size_t BackendFrameReader::WholeMessageAt(std::string_view in, size_t at) const {
+  if (in.size() - at < 1 + kLengthSize || !IsKnownBackendType(in[at])) return 0;
+  const int32_t len = LoadInt32(in.data() + at + 1);
+  if (len < int32_t(kLengthSize) || size_t(len) - kLengthSize > max_message_ ||
+      size_t(len) > in.size() - at - 1) {
+    return 0;
+  }
+  return 1 + size_t(len);
+}
+
 Decoded<BackendFrame> BackendFrameReader::Next() {
+  BackendFrame frame;
+  if (TakeFrame(frame)) return frame;
+  // Not a whole, valid message: wait for more bytes, or say what is wrong with it.
   if (!error_.ok()) return error_;
   std::string_view in = buffer_.Readable();
   if (in.size() < 1 + kLengthSize) return NeedMoreData{};
@@ -61,26 +74,16 @@ Decoded<BackendFrame> BackendFrameReader::Next() {
     buffer_.Clear();
     return error_;
   }
-  size_t total = 1 + size_t(len);
-  if (in.size() < total) return NeedMoreData{};
-  buffer_.Consume(total);
-  return BackendFrame{type, in.substr(1 + kLengthSize, total - 1 - kLengthSize),
-                      in.substr(0, total)};
+  return NeedMoreData{};  // a good header, the rest not here yet
 }
 
 bool BackendFrameReader::TakeFrame(BackendFrame& frame) {
   if (!error_.ok()) return false;
   std::string_view in = buffer_.Readable();
-  if (in.size() < 1 + kLengthSize) return false;
-  const char type = in[0];
-  const int32_t len = LoadInt32(in.data() + 1);
-  if (!IsKnownBackendType(type) || len < int32_t(kLengthSize) ||
-      size_t(len) - kLengthSize > max_message_ || size_t(len) > in.size() - 1) {
-    return false;
-  }
-  const size_t total = 1 + size_t(len);
+  const size_t total = WholeMessageAt(in, 0);
+  if (total == 0) return false;
   buffer_.Consume(total);
-  frame = BackendFrame{type, in.substr(1 + kLengthSize, total - 1 - kLengthSize),
+  frame = BackendFrame{in[0], in.substr(1 + kLengthSize, total - 1 - kLengthSize),
                        in.substr(0, total)};
   return true;
 }
@@ -89,17 +92,12 @@ std::string_view BackendFrameReader::TakeRun(std::string_view stop) {
   if (!error_.ok()) return {};
   std::string_view in = buffer_.Readable();
   size_t at = 0;
-  while (in.size() - at >= 1 + kLengthSize) {
-    char type = in[at];
+  while (at < in.size()) {
     bool stops = false;
-    for (char c : stop) stops |= c == type;  // a few bytes: cheaper than find()'s memchr
-    if (stops || !IsKnownBackendType(type)) break;
-    int32_t len = LoadInt32(in.data() + at + 1);
-    if (len < int32_t(kLengthSize) || size_t(len) - kLengthSize > max_message_ ||
-        size_t(len) > in.size() - at - 1) {
-      break;  // bad or not all here: Next() says which
-    }
-    at += 1 + size_t(len);
+    for (char c : stop) stops |= c == in[at];  // a few bytes: cheaper than find()'s memchr
+    const size_t size = stops ? 0 : WholeMessageAt(in, at);
+    if (size == 0) break;  // a stop type, or bad or not all here: Next() says which
+    at += size;
   }
   buffer_.Consume(at);
   return in.substr(0, at);

@@ -50,6 +50,10 @@ class BackendFrameReader {
   size_t buffered() const { return buffer_.size(); }
 
  private:
+  // The size of the whole, valid message starting `at` bytes into `in`; 0 when it is not all
+  // there yet or is bad (Next() tells which). The one header check every taker shares.
+  size_t WholeMessageAt(std::string_view in, size_t at) const;
+
   WireBuffer buffer_;
   size_t max_message_;
   Status error_;

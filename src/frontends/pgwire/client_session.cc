@@ -338,7 +338,7 @@ awaitable<void> ClientSession::Run() {
     if (next == fe::kQuery) sql = decoder_.TakeQuery();
     if (!sql) {
       std::optional<Status> got;
-      if (next != '\0' || decoder_.buffered() > 0) {  // else straight to the read
+      if (decoder_.buffered() > 0) {  // else straight to the read
         // Parse/Bind/Describe/Execute/Close are only framed here and kept; HandleBatch
         // decodes the batch once, at its Sync or Flush.
         if (std::optional<std::string_view> raw = decoder_.TakeBatchMessage()) {

@@ -112,7 +112,6 @@ Status DecodeParseInto(WireReader& r, Parse& m) {
   return FinishInto(r, "Parse");
 }
 
-
 // int16 count, then that many int16 format codes.
 bool ReadFormats(WireReader& r, std::vector<int16_t>* out) {
   int16_t count = 0;
@@ -153,7 +152,6 @@ Status DecodeBindInto(WireReader& r, Bind& m) {
   if (!ReadFormats(r, &m.result_formats)) return Invalid("Bind", "bad result format codes");
   return FinishInto(r, "Bind");
 }
-
 
 // Describe and Close share their layout: 'S' or 'P', then a name.
 template <typename M>
@@ -384,62 +382,70 @@ Decoded<FrontendMessage> FrontendDecoder::NextTyped() {
   return std::move(m).value();
 }
 
+size_t FrontendDecoder::WholeTypedSize(std::string_view in) const {
+  if (phase_ != DecoderPhase::kTyped || password_kind_ != PasswordKind::kNone ||
+      in.size() < 1 + kLengthSize) {
+    return 0;
+  }
+  const int32_t len = LoadInt32(in.data() + 1);
+  const size_t limit = IsSmallType(in[0]) ? limits_.max_small_message : limits_.max_message;
+  if (len < int32_t(kLengthSize) || size_t(len) - kLengthSize > limit ||
+      in.size() < 1 + size_t(len)) {
+    return 0;
+  }
+  return 1 + size_t(len);
+}
+
 std::optional<std::string_view> FrontendDecoder::TakeBatchMessage() {
-  if (phase_ != DecoderPhase::kTyped || password_kind_ != PasswordKind::kNone) return std::nullopt;
-  // PeekFrame's checks for these five types, without its Decoded: every extended-protocol
-  // message comes this way.
+  // PeekFrame's checks without its Decoded: every extended-protocol message comes this way.
   std::string_view in = buffer_.Readable();
-  if (in.size() < 1 + kLengthSize) return std::nullopt;
+  if (in.empty()) return std::nullopt;
   const char type = in[0];
   if (type != fe::kParse && type != fe::kBind && type != fe::kDescribe &&
       type != fe::kExecute && type != fe::kClose) {
     return std::nullopt;
   }
-  int32_t len = LoadInt32(in.data() + 1);
-  size_t limit = IsSmallType(type) ? limits_.max_small_message : limits_.max_message;
-  if (len < int32_t(kLengthSize) || size_t(len) - kLengthSize > limit ||
-      in.size() < 1 + size_t(len)) {
-    return std::nullopt;  // Next() waits or reports the error
-  }
-  last_raw_ = in.substr(0, 1 + size_t(len));
-  buffer_.Consume(last_raw_.size());
+  const size_t size = WholeTypedSize(in);
+  if (size == 0) return std::nullopt;  // Next() waits or reports the error
+  last_raw_ = in.substr(0, size);
+  buffer_.Consume(size);
   return last_raw_;
 }
 
 std::optional<std::string_view> FrontendDecoder::TakeQuery() {
-  if (phase_ != DecoderPhase::kTyped || password_kind_ != PasswordKind::kNone) return std::nullopt;
   std::string_view in = buffer_.Readable();
-  if (in.size() < 1 + kLengthSize || in[0] != fe::kQuery) return std::nullopt;
-  int32_t len = LoadInt32(in.data() + 1);
-  if (len <= int32_t(kLengthSize) || size_t(len) - kLengthSize > limits_.max_message ||
-      in.size() < 1 + size_t(len)) {
-    return std::nullopt;
-  }
-  std::string_view body = in.substr(1 + kLengthSize, size_t(len) - kLengthSize);
+  if (in.empty() || in[0] != fe::kQuery) return std::nullopt;
+  const size_t size = WholeTypedSize(in);
+  if (size <= 1 + kLengthSize) return std::nullopt;  // incomplete, bad, or no text at all
+  std::string_view body = in.substr(1 + kLengthSize, size - 1 - kLengthSize);
   if (body.back() != '\0' || std::memchr(body.data(), '\0', body.size() - 1) != nullptr) {
     return std::nullopt;  // DecodeQuery's error, reported by Next()
   }
-  last_raw_ = in.substr(0, 1 + size_t(len));
-  buffer_.Consume(last_raw_.size());
+  last_raw_ = in.substr(0, size);
+  buffer_.Consume(size);
   body.remove_suffix(1);
   return body;
 }
 
+namespace {
+
+// Decodes over `out`'s message of type M, made first when `out` holds another type; on error
+// leaves an empty M, no half-decoded one.
+template <typename M>
+Status DecodeOver(WireReader& r, Status (*decode_into)(WireReader&, M&), FrontendMessage& out) {
+  if (!std::holds_alternative<M>(out)) out.emplace<M>();
+  Status st = decode_into(r, std::get<M>(out));
+  if (!st.ok()) out.emplace<M>();
+  return st;
+}
+
+}  // namespace
+
 Status DecodeFrontendMessageInto(char type, std::string_view body, PasswordKind password_kind,
                                  FrontendMessage& out) {
   WireReader r(body);
-  if (type == fe::kParse) {
-    if (!std::holds_alternative<Parse>(out)) out.emplace<Parse>();
-    Status st = DecodeParseInto(r, std::get<Parse>(out));
-    if (!st.ok()) out.emplace<Parse>();  // no half-decoded message left behind
-    return st;
-  }
-  if (type == fe::kBind) {
-    if (!std::holds_alternative<Bind>(out)) out.emplace<Bind>();
-    Status st = DecodeBindInto(r, std::get<Bind>(out));
-    if (!st.ok()) out.emplace<Bind>();
-    return st;
-  }
+  if (type == fe::kParse) return DecodeOver<Parse>(r, DecodeParseInto, out);
+  if (type == fe::kBind) return DecodeOver<Bind>(r, DecodeBindInto, out);
   Result<FrontendMessage> m = DecodeFrontendMessage(type, body, password_kind);
   if (!m.ok()) return m.status();
   out = std::move(m).value();

@@ -85,6 +85,9 @@ class FrontendDecoder {
   char PeekType() const { return buffer_.size() > 0 ? buffer_.Readable()[0] : '\0'; }
 
  private:
+  // The size of the typed message at the front of `in` when it is whole and within its type's
+  // limit; 0 otherwise (PeekFrame says why). The takers' shared check.
+  size_t WholeTypedSize(std::string_view in) const;
   Decoded<FrontendMessage> NextStartup();
   // A typed message's frame at the front of the buffer: its type and wire bytes once whole
   // and within the limits. Consumes nothing.
