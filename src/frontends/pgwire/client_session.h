@@ -18,6 +18,7 @@
 #include "frontends/pgwire/embedded_executor.h"
 #include "frontends/pgwire/fifo_queue.h"
 #include "frontends/pgwire/frontend_decoder.h"
+#include "frontends/pgwire/recent_analyses.h"
 #include "frontends/pgwire/router_context.h"
 #include "frontends/pgwire/server_connection.h"
 
@@ -91,6 +92,14 @@ class ClientSession : public std::enable_shared_from_this<ClientSession> {
   awaitable<void> HandleBatch();  // extended-protocol messages buffered up to Sync/Flush
   // Keeps a message's wire bytes (`raw`, as the decoder framed them) for the batch.
   void BufferMessage(std::string_view raw);
+  // The statement the client named `name` (the unnamed one for ""), or null.
+  PreparedStatement* FindStatement(std::string_view name);
+  // The same, made empty first when there is none (Parse).
+  PreparedStatement& StatementSlot(std::string_view name);
+  // The analysis of `sql`, or null when it does not parse.
+  std::shared_ptr<const StatementInfo> AnalyzeOrNull(std::string_view sql);
+  // The same for an unnamed Parse's text, asking recent_unnamed_ first.
+  std::shared_ptr<const StatementInfo> AnalyzeUnnamed(std::string_view sql);
 
   // Routing.
   Status CollectTenantFromInfo(const StatementInfo& info, std::vector<TenantCandidate>& out);
@@ -219,7 +228,16 @@ class ClientSession : public std::enable_shared_from_this<ClientSession> {
   std::optional<std::string> deferred_begin_;  // BEGIN answered locally, sent with the first route
   uint32_t pinned_state_ = 0;       // SessionState bits that keep the server connection
 
-  std::unordered_map<std::string, PreparedStatement> statements_;
+  // By client name, looked up by string_view (no key string built per message).
+  struct NameHash {
+    using is_transparent = void;
+    size_t operator()(std::string_view name) const { return std::hash<std::string_view>{}(name); }
+  };
+  std::unordered_map<std::string, PreparedStatement, NameHash, std::equal_to<>> statements_;
+  // statements_[""] once made (never erased; map nodes stay put): the unnamed statement is
+  // in most messages of a batch, and this skips their hash lookups.
+  PreparedStatement* unnamed_statement_ = nullptr;
+  RecentAnalyses recent_unnamed_;   // the analyses of the last unnamed Parse texts
   uint64_t unnamed_parse_on_ = 0;   // server connection id that has the unnamed statement
 
   // The extended-protocol batch being collected: each message's wire bytes back to back.

@@ -67,10 +67,10 @@ awaitable<void> ClientSession::HandleEmbeddedBatch(
   std::map<std::string, std::shared_ptr<const EmbeddedStatement>, std::less<>> parsed;
   auto statement_named = [&](std::string_view name) -> std::shared_ptr<const EmbeddedStatement> {
     if (auto it = parsed.find(name); it != parsed.end()) return it->second;
-    auto it = statements_.find(std::string(name));
-    if (it == statements_.end()) return nullptr;
+    const PreparedStatement* ps = FindStatement(name);
+    if (ps == nullptr) return nullptr;
     auto made = std::make_shared<const EmbeddedStatement>(
-        EmbeddedStatement{it->second.query, it->second.param_types, it->second.info});
+        EmbeddedStatement{ps->query, ps->param_types, ps->info});
     parsed.emplace(std::string(name), made);
     return made;
   };

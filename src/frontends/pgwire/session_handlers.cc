@@ -439,7 +439,13 @@ awaitable<void> ClientSession::HandleQuery(std::string_view sql) {
     }
   }
   bool unsynced_begin = AppendSessionReplay();
-  Encode(server_out_, Query{sql});
+  // The client's own Query message goes as it came (Run took `sql` out of it just now).
+  if (std::string_view raw = decoder_.last_raw();
+      raw.size() == sql.size() + 6 && raw.data() + 5 == sql.data()) {
+    server_out_ += raw;
+  } else {
+    Encode(server_out_, Query{sql});
+  }
   Expect query{Expect::Action::kPass, "Z", true, {}, {}};
   query.query_in_batch = unsynced_begin;
   expect_.push_back(std::move(query));
@@ -470,8 +476,7 @@ bool ClientSession::TryAnswerBatchLocally(std::span<const FrontendMessage> messa
   const PreparedStatement* bound = nullptr;
   for (const auto& m : messages) {
     if (auto* bind = std::get_if<Bind>(&m)) {
-      auto it = statements_.find(std::string(bind->statement));
-      bound = it == statements_.end() ? nullptr : &it->second;
+      bound = FindStatement(bind->statement);
       if (bound == nullptr || !bound->info || bound->info->statements.size() != 1 ||
           LocalStatement(bound->info->statements[0], false).empty()) {
         return false;
@@ -486,7 +491,7 @@ bool ClientSession::TryAnswerBatchLocally(std::span<const FrontendMessage> messa
     if (std::holds_alternative<Parse>(m)) {
       client_out_ += kParseCompleteBytes;
     } else if (auto* bind = std::get_if<Bind>(&m)) {
-      bound = &statements_.find(std::string(bind->statement))->second;
+      bound = FindStatement(bind->statement);
       client_out_ += kBindCompleteBytes;
     } else if (std::holds_alternative<Describe>(m)) {
       if (std::get<Describe>(m).target == DescribeTarget::kStatement) {
@@ -520,12 +525,8 @@ void ClientSession::AppendRewritten(const FrontendMessage& message, std::string_
     expect_.push_back(Expect{Action::kSwallow, "1", false, {}, injected_names_.back()});
     server_->prepared().insert(ps.server_name);  // in flight: later messages must not re-send
   };
-  auto statement_for = [&](std::string_view name) -> const PreparedStatement* {
-    auto it = statements_.find(std::string(name));
-    return it == statements_.end() ? nullptr : &it->second;
-  };
   if (auto* parse = std::get_if<Parse>(&message)) {
-    const PreparedStatement* ps = statement_for(parse->name);
+    const PreparedStatement* ps = FindStatement(parse->name);
     if (parse->name.empty() || ps == nullptr) {
       server_out_ += raw;
       expect_.push_back(Expect{Action::kPass, "1", false, {}, {}});
@@ -538,7 +539,7 @@ void ClientSession::AppendRewritten(const FrontendMessage& message, std::string_
       server_->prepared().insert(ps->server_name);
     }
   } else if (auto* bind = std::get_if<Bind>(&message)) {
-    const PreparedStatement* ps = statement_for(bind->statement);
+    const PreparedStatement* ps = FindStatement(bind->statement);
     if (ps != nullptr) ensure_prepared(*ps);
     if (ps == nullptr || ps->server_name == bind->statement) {
       server_out_ += raw;
@@ -549,9 +550,8 @@ void ClientSession::AppendRewritten(const FrontendMessage& message, std::string_
     }
     expect_.push_back(Expect{Action::kPass, "2", false, {}, {}});
   } else if (auto* describe = std::get_if<Describe>(&message)) {
-    const PreparedStatement* ps = describe->target == DescribeTarget::kStatement
-                                      ? statement_for(describe->name)
-                                      : nullptr;
+    const PreparedStatement* ps =
+        describe->target == DescribeTarget::kStatement ? FindStatement(describe->name) : nullptr;
     if (ps != nullptr) ensure_prepared(*ps);
     if (ps == nullptr || ps->server_name == describe->name) {
       server_out_ += raw;
@@ -578,6 +578,38 @@ void ClientSession::AppendRewritten(const FrontendMessage& message, std::string_
   } else if (std::holds_alternative<Flush>(message)) {
     server_out_ += raw;
   }
+}
+
+ClientSession::PreparedStatement* ClientSession::FindStatement(std::string_view name) {
+  if (name.empty()) return unnamed_statement_;
+  auto it = statements_.find(name);
+  return it == statements_.end() ? nullptr : &it->second;
+}
+
+ClientSession::PreparedStatement& ClientSession::StatementSlot(std::string_view name) {
+  if (name.empty() && unnamed_statement_ != nullptr) return *unnamed_statement_;
+  PreparedStatement& ps = statements_[std::string(name)];
+  if (name.empty()) unnamed_statement_ = &ps;
+  return ps;
+}
+
+std::shared_ptr<const StatementInfo> ClientSession::AnalyzeOrNull(std::string_view sql) {
+  auto analyzed = ctx_.analyzer.Analyze(sql);
+  return analyzed.ok() ? *analyzed : nullptr;
+}
+
+std::shared_ptr<const StatementInfo> ClientSession::AnalyzeUnnamed(std::string_view sql) {
+  const size_t hash = RecentAnalyses::Hash(sql);
+  if (auto* hit = recent_unnamed_.Find(sql, hash)) return *hit;
+  std::shared_ptr<const StatementInfo> info = AnalyzeOrNull(sql);
+  // A text naming its tenant by a literal value is seldom sent again as it is.
+  bool literal_tenant = false;
+  if (info) {
+    literal_tenant = info->hint.is_literal();
+    for (const auto& stmt : info->statements) literal_tenant |= stmt.tenant.is_literal();
+  }
+  if (info && !literal_tenant) recent_unnamed_.Insert(sql, hash, info);
+  return info;
 }
 
 awaitable<void> ClientSession::HandleBatch() {
@@ -624,22 +656,20 @@ awaitable<void> ClientSession::HandleBatch() {
   const PreparedStatement* bound = nullptr;
   for (const auto& m : messages) {
     if (auto* parse = std::get_if<Parse>(&m)) {
-      PreparedStatement& ps = statements_[std::string(parse->name)];
+      PreparedStatement& ps = StatementSlot(parse->name);
       // Drivers re-send the same unnamed Parse every transaction: keep its analysis.
       bool same = ps.query == parse->query && ps.param_types == parse->param_types &&
                   (ps.info || !ps.query.empty());
       if (!same) {
         ps.query.assign(parse->query);  // in place: the unnamed statement changes all the time
         ps.param_types.assign(parse->param_types.begin(), parse->param_types.end());
-        auto analyzed = ctx_.analyzer.Analyze(parse->query);
-        ps.info = analyzed.ok() ? *analyzed : nullptr;
+        ps.info = parse->name.empty() ? AnalyzeUnnamed(parse->query) : AnalyzeOrNull(parse->query);
         ps.server_name = parse->name.empty() ? std::string()
                                              : ServerStatementNameFor(ps.query, ps.param_types);
       }
       if (ps.info && st.ok()) st = CollectTenantFromInfo(*ps.info, found);
     } else if (auto* bind = std::get_if<Bind>(&m)) {
-      auto it = statements_.find(std::string(bind->statement));
-      bound = it == statements_.end() ? nullptr : &it->second;
+      bound = FindStatement(bind->statement);
       if (bound != nullptr && bound->info) {
         if (bound->info->hint.is_literal()) found.push_back({bound->info->hint.literal, "hint"});
         for (const auto& stmt : bound->info->statements) {
