@@ -395,7 +395,17 @@ cpu_us() {
 }
 errors_of() { awk -v k="$1" -v t="$2" '$1 == k && $2 == t && $3 !~ /^lat/ && $8 > 0 { n++ } END { print n + 0 }' "$RESULTS"; }
 num0() { awk -v a="$1" 'BEGIN { if (a == "NA") print a; else printf "%.0f", a }'; }
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a == "NA" || b == "NA" || b == 0) print "NA"; else printf "%.2f", a / b }'; }
+# paired_ratio KEY A B: the median over rounds of A's tps / B's tps in the same round. Runs of
+# one round are minutes apart from the other rounds' but seconds from each other, and this
+# machine's speed drifts by 10-20% over minutes (seen here: PostgreSQL's own CPU per select
+# moved from 59 to 76 us between runs a minute apart). A ratio of two medians mixes rounds;
+# a per-round ratio cancels the drift the two runs share.
+paired_ratio() {
+  awk -v k="$1" -v a="$2" -v b="$3" '$1 == k && $3 !~ /^lat/ && $4 != "NA" {
+      if ($2 == a) ta[$3] = $4; else if ($2 == b) tb[$3] = $4 }
+    END { for (r in ta) if ((r in tb) && tb[r] > 0) print ta[r] / tb[r] }' "$RESULTS" |
+    median | awk '{ if ($1 == "NA") print; else printf "%.2f", $1 }'
+}
 
 # Percentile P (0-100) of the sorted numbers in file $1 (nearest rank).
 percentile() {
@@ -415,7 +425,8 @@ pgbench -j min($JOBS, clients) -n, pool $POOL_SIZE (domicile: $SHARD_POOL_SIZE p
   fi
   echo "machine: $(machine_note); load average at start $START_LOAD, at end $(cut -d' ' -f1-3 /proc/loadavg)"
   echo
-  echo "tps (median over rounds), mean latency ms (median over rounds), router CPU us per transaction"
+  echo "tps (median over rounds), mean latency ms (median over rounds), dom/pgb and dom/dir (median over"
+  echo "rounds of the ratio of the two runs in one round), router CPU us per transaction"
   printf '%-8s %-13s %3s | %9s %9s %9s | %7s %7s %7s | %7s %7s | %7s %7s | %s\n' \
     mode script cl direct pgbouncer domicile lat_dir lat_pgb lat_dom dom/pgb dom/dir \
     cpu_pgb cpu_dom errors
@@ -434,7 +445,8 @@ pgbench -j min($JOBS, clients) -n, pool $POOL_SIZE (domicile: $SHARD_POOL_SIZE p
         printf '%-8s %-13s %3s | %9s %9s %9s | %7s %7s %7s | %7s %7s | %7s %7s | %s\n' \
           "$mode" "$script" "$clients" "$(num0 "$td")" "$(num0 "$tb")" "$(num0 "$tx")" \
           "$(field "$key" direct 5 | median)" "$(field "$key" pgbouncer 5 | median)" \
-          "$(field "$key" domicile 5 | median)" "$(ratio "$tx" "$tb")" "$(ratio "$tx" "$td")" \
+          "$(field "$key" domicile 5 | median)" "$(paired_ratio "$key" domicile pgbouncer)" \
+          "$(paired_ratio "$key" domicile direct)" \
           "$(cpu_us "$key" pgbouncer)" "$(cpu_us "$key" domicile)" "${errs:--}"
       done
     done
