@@ -48,6 +48,8 @@ ClientSession::~ClientSession() {
   if (pinned_state_ != 0) --ctx_.counters.pinned_clients;
   if (cancel_pid_ != 0) ctx_.cancels.Unregister(cancel_pid_);
   if (cancel_slot_) cancel_slot_->target = nullptr;  // a cancel already posted finds nothing
+  DropParked();
+  ServerPools::EndLease(lease_);
   if (server_) ctx_.pools.Release(std::move(server_), false);
 }
 
@@ -392,6 +394,7 @@ awaitable<void> ClientSession::Run() {
     }
   }
   if (server_) Detach(co_await ResetServerForReuse());
+  DropParked();
   ErrorCode ignored;
   socket_.close(ignored);
 }

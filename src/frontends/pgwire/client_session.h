@@ -130,6 +130,12 @@ class ClientSession : public std::enable_shared_from_this<ClientSession> {
   // After AttachIdle found nothing: waits in the pool's queue or opens a connection.
   awaitable<Status> Attach(const Shard& shard);
   void Detach(bool reusable);
+  // After a clean transaction: parks the connection for this session's next transaction
+  // (ServerPools::Park), or gives it back when the pool needs it now.
+  void ParkOrDetach();
+  // Gives back a parked connection this session will not take back (it leaves, or routes
+  // elsewhere).
+  void DropParked();
   void ReleaseIfIdle();
   // At client exit: makes the attached server connection clean (ROLLBACK, DISCARD ALL where
   // needed); false when it cannot be trusted and must be closed.
@@ -218,6 +224,8 @@ class ClientSession : public std::enable_shared_from_this<ClientSession> {
   std::string memo_tenant_;
   Route memo_route_;
   std::unique_ptr<ServerConnection> server_;
+  ServerPools::LeasePtr lease_;  // server_'s, or the parked connection's between transactions
+  std::string parked_shard_;     // the shard of the parked connection
   ServerPools::QueuePlace queue_place_;  // this session's waiter in pool queues, reused
   std::unique_ptr<EmbeddedClient> embedded_;  // made on the first embedded route
   std::string attached_shard_;

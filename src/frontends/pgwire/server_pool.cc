@@ -39,6 +39,19 @@ struct ServerPools::Waiter {
   bool retry = false;                      // a slot freed: try to open a connection
 };
 
+struct ServerPools::Lease {
+  enum State : int { kInUse, kParked, kTaken };
+  // kInUse: the session's, which holds the connection itself. kParked: `conn` waits for the
+  // session, and whoever moves the state on (the session to kInUse, anyone else to kTaken,
+  // under mu_) owns it. kTaken: spent.
+  std::atomic<int> state{kInUse};
+  std::atomic<Clock::rep> parked_at{0};  // CoarseSteadyNow's ticks when last parked
+  std::unique_ptr<ServerConnection> conn;
+  uint64_t conn_id = 0;              // the connection this lease is for
+  Clock::time_point conn_created{};  // its created_at: set before the pool sees the lease
+  Pool* pool = nullptr;
+};
+
 struct ServerPools::Pool {
   std::string shard_id;
   std::string address;
@@ -47,6 +60,9 @@ struct ServerPools::Pool {
   std::vector<std::unique_ptr<ServerConnection>> idle;  // most recently used at the back
   size_t total = 0;                                     // idle + handed out + opening
   std::deque<std::shared_ptr<Waiter>> waiters;
+  std::atomic<size_t> waiting{0};    // waiters.size(), for Park
+  std::vector<LeasePtr> leases;      // made by Park, spent ones purged lazily
+  std::atomic<bool> retired{false};  // replaced: the shard's address changed
   int failures = 0;
   Clock::time_point down_until{};
   std::string last_error;
@@ -62,10 +78,99 @@ void ServerPools::Stop() {
   std::lock_guard<std::mutex> lock(mu_);
   if (janitor_timer_) janitor_timer_->cancel();
   for (auto& [id, pool] : pools_) {
+    while (auto parked = TakeParked(*pool, Clock::duration::zero(), Clock::time_point::max())) {
+      pool->idle.push_back(std::move(parked));
+    }
     total_ -= pool->idle.size();
     pool->total -= pool->idle.size();
     pool->idle.clear();
   }
+}
+
+void ServerPools::WaitersChanged(Pool& pool) { pool.waiting.store(pool.waiters.size()); }
+
+std::unique_ptr<ServerConnection> ServerPools::TakeParked(Pool& pool, Clock::duration min_parked,
+                                                          Clock::time_point now) {
+  std::erase_if(pool.leases, [](const LeasePtr& l) { return l->state.load() == Lease::kTaken; });
+  while (true) {
+    Lease* oldest = nullptr;
+    Clock::rep oldest_at = 0;
+    for (const LeasePtr& l : pool.leases) {
+      if (l->state.load() != Lease::kParked) continue;
+      Clock::rep at = l->parked_at.load();
+      if (now - Clock::time_point(Clock::duration(at)) < min_parked) continue;
+      if (oldest == nullptr || at < oldest_at) {
+        oldest = l.get();
+        oldest_at = at;
+      }
+    }
+    if (oldest == nullptr) return nullptr;
+    int parked = Lease::kParked;
+    // Lost only to its session taking it back just now: look again.
+    if (oldest->state.compare_exchange_strong(parked, Lease::kTaken)) {
+      return std::move(oldest->conn);
+    }
+  }
+}
+
+bool ServerPools::Park(std::unique_ptr<ServerConnection>& conn, LeasePtr& lease) {
+  if (settings_.mode != PoolMode::kTransaction || conn->broken()) return false;
+  if (!lease || lease->conn_id != conn->id() || lease->state.load() != Lease::kInUse) {
+    // The first park of this connection: the pool learns of the lease (once per connection
+    // a session gets, not per transaction).
+    EndLease(lease);
+    std::lock_guard<std::mutex> lock(mu_);
+    auto it = pools_.find(conn->shard_id());
+    if (stopped_ || it == pools_.end() || !SameServer(it->second->endpoint, conn->endpoint()) ||
+        !it->second->waiters.empty()) {
+      return false;
+    }
+    lease = std::make_shared<Lease>();
+    lease->conn_id = conn->id();
+    lease->conn_created = conn->created_at();
+    lease->pool = it->second.get();
+    std::erase_if(it->second->leases,
+                  [](const LeasePtr& l) { return l->state.load() == Lease::kTaken; });
+    it->second->leases.push_back(lease);
+  }
+  Pool& pool = *lease->pool;
+  if (pool.retired.load()) return false;
+  conn->Touch();
+  lease->parked_at.store(conn->last_used().time_since_epoch().count());
+  lease->conn = std::move(conn);
+  // Both seq_cst, against Acquire's queue-then-look: either it sees this connection parked,
+  // or this sees its waiter and hands the connection over.
+  lease->state.store(Lease::kParked);
+  if (pool.waiting.load() == 0) return true;
+  int parked = Lease::kParked;
+  if (lease->state.compare_exchange_strong(parked, Lease::kInUse)) {
+    conn = std::move(lease->conn);
+    return false;
+  }
+  return true;  // taken already: the session finds its lease spent
+}
+
+std::unique_ptr<ServerConnection> ServerPools::Unpark(LeasePtr& lease) {
+  int parked = Lease::kParked;
+  if (!lease || !lease->state.compare_exchange_strong(parked, Lease::kInUse)) {
+    lease.reset();
+    return nullptr;
+  }
+  std::unique_ptr<ServerConnection> conn = std::move(lease->conn);
+  if (stopped_ || lease->pool->retired.load() || !Reusable(*conn, CoarseSteadyNow())) {
+    EndLease(lease);
+    Release(std::move(conn), false);  // closed: past its lifetime, or to an old address
+    return nullptr;
+  }
+  return conn;
+}
+
+void ServerPools::EndLease(LeasePtr& lease) {
+  if (!lease) return;
+  // Only from kInUse (the session's): a parked lease is ended by taking it.
+  int in_use = Lease::kInUse;
+  lease->state.compare_exchange_strong(in_use, Lease::kTaken);
+  lease.reset();
 }
 
 ServerPools::Pool& ServerPools::PoolFor(const Shard& shard) {
@@ -85,6 +190,10 @@ ServerPools::Pool& ServerPools::PoolFor(const Shard& shard) {
     if (slot) {
       pool->total = slot->total - slot->idle.size();
       total_ -= slot->idle.size();
+      slot->idle.clear();
+      // Its parked connections are closed when their sessions or the recycler find it retired.
+      slot->retired = true;
+      retired_pools_.push_back(std::move(slot));
     }
     slot = std::move(pool);
   }
@@ -112,7 +221,18 @@ std::unique_ptr<ServerConnection> ServerPools::EvictIdleElsewhere(const Pool& ke
       victim = pool.get();
     }
   }
-  if (victim == nullptr) return nullptr;
+  if (victim == nullptr) {
+    // Then a connection parked as long by a session between transactions.
+    for (auto& [id, pool] : pools_) {
+      if (pool.get() == &keep) continue;
+      if (auto parked = TakeParked(*pool, kEvictAfterIdle, now)) {
+        --pool->total;
+        --total_;
+        return parked;
+      }
+    }
+    return nullptr;
+  }
   std::unique_ptr<ServerConnection> conn = std::move(victim->idle.front());
   victim->idle.erase(victim->idle.begin());
   --victim->total;
@@ -228,6 +348,19 @@ awaitable<Result<std::unique_ptr<ServerConnection>>> ServerPools::Acquire(const 
         bool cap_only = pool.total < settings_.max_size;
         waiter->timer.expires_at(cap_only ? std::min(deadline, now + kEvictAfterIdle) : deadline);
         pool.waiters.push_back(waiter);
+        WaitersChanged(pool);
+        // After queueing (see Park): a connection parked by a session between transactions.
+        if (auto parked = TakeParked(pool, Clock::duration::zero(), now)) {
+          pool.waiters.pop_back();
+          WaitersChanged(pool);
+          lock.unlock();
+          if (Reusable(*parked, now)) {
+            parked->MoveTo(executor);
+            if (!parked->broken()) co_return parked;
+          }
+          Release(std::move(parked), false);
+          continue;
+        }
       }
     }
     if (!waiter) {
@@ -244,6 +377,7 @@ awaitable<Result<std::unique_ptr<ServerConnection>>> ServerPools::Acquire(const 
         // Queued sessions must not wait out their timeout for a shard that is down.
         for (auto& w : pool.waiters) WakeToRetry(w);
         pool.waiters.clear();
+        WaitersChanged(pool);
         co_return Unavailable("shard " + shard.id + " is unavailable: " + st.message());
       }
       pool.failures = 0;
@@ -261,6 +395,7 @@ awaitable<Result<std::unique_ptr<ServerConnection>>> ServerPools::Acquire(const 
     Pool& pool = PoolFor(shard);
     pool.waiters.erase(std::remove(pool.waiters.begin(), pool.waiters.end(), waiter),
                        pool.waiters.end());
+    WaitersChanged(pool);
     if (!waiter->retry && Clock::now() >= deadline) {
       co_return ResourceExhausted("no server connection for shard " + shard.id +
                                   " became free within " +
@@ -300,6 +435,7 @@ void ServerPools::Release(std::unique_ptr<ServerConnection> conn, bool reusable)
       }
       auto waiter = *chosen;
       pool.waiters.erase(chosen);
+      WaitersChanged(pool);
       waiter->conn = std::move(conn);
       Wake(waiter);
       return;
@@ -312,6 +448,7 @@ void ServerPools::Release(std::unique_ptr<ServerConnection> conn, bool reusable)
   if (!pool.waiters.empty()) {
     WakeToRetry(pool.waiters.front());
     pool.waiters.pop_front();
+    WaitersChanged(pool);
   } else {
     WakeCapWaiter(&pool);  // a slot under global_max freed up
   }
@@ -344,6 +481,7 @@ void ServerPools::WakeCapWaiter(const Pool* except) {
     }
     WakeToRetry(pool->waiters.front());
     pool->waiters.pop_front();
+    WaitersChanged(*pool);
     return;
   }
 }
@@ -368,11 +506,31 @@ awaitable<void> ServerPools::JanitorLoop() {
 
 void ServerPools::Sweep() {
   std::vector<std::unique_ptr<ServerConnection>> doomed;
+  std::vector<std::unique_ptr<ServerConnection>> retired;  // parked in retired pools
   {
     std::lock_guard<std::mutex> lock(mu_);
     auto now = Clock::now();
+    for (auto& pool : retired_pools_) {
+      while (auto parked = TakeParked(*pool, Clock::duration::zero(), now)) {
+        retired.push_back(std::move(parked));
+      }
+    }
     for (auto& [id, pool] : pools_) {
       auto& idle = pool->idle;
+      // A connection parked by its session for idle_timeout (or past its lifetime) is idle
+      // like any other: the rules below apply to it.
+      while (auto parked = TakeParked(*pool, settings_.idle_timeout, now)) {
+        idle.push_back(std::move(parked));
+      }
+      for (const LeasePtr& l : pool->leases) {
+        if (l->state.load() != Lease::kParked) continue;
+        int parked = Lease::kParked;
+        // Not l->conn: its session may be taking it back right now.
+        if (now - l->conn_created > settings_.server_lifetime &&
+            l->state.compare_exchange_strong(parked, Lease::kTaken)) {
+          idle.push_back(std::move(l->conn));
+        }
+      }
       // Oldest-used first; keep min_size, close what sat idle too long or lived too long.
       std::sort(idle.begin(), idle.end(),
                 [](const auto& a, const auto& b) { return a->last_used() < b->last_used(); });
@@ -395,6 +553,7 @@ void ServerPools::Sweep() {
     for (size_t i = 0; i < doomed.size(); ++i) WakeCapWaiter(nullptr);  // slots freed up
   }
   doomed.clear();  // closes outside the lock
+  for (auto& conn : retired) Release(std::move(conn), false);
 }
 
 std::vector<PoolStats> ServerPools::Stats() const {
@@ -405,7 +564,8 @@ std::vector<PoolStats> ServerPools::Stats() const {
     PoolStats s;
     s.shard = id;
     s.idle = pool->idle.size();
-    s.active = pool->total - pool->idle.size();
+    for (const LeasePtr& l : pool->leases) s.idle += l->state.load() == Lease::kParked ? 1 : 0;
+    s.active = pool->total - s.idle;
     s.waiting = pool->waiters.size();
     s.down = pool->failures > 0 && now < pool->down_until;
     out.push_back(s);

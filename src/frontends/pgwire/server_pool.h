@@ -69,6 +69,26 @@ class ServerPools {
   // state (mid-transaction, broken, failed reset): it is then closed.
   void Release(std::unique_ptr<ServerConnection> conn, bool reusable);
 
+  // Affinity (transaction mode): a session keeps the connection of its last transaction,
+  // parked in a Lease, while no other session needs one. Its next transaction on that shard
+  // takes it back without the pool's lock, and the connection still has the session's
+  // settings and prepared statements. A session that finds its pool full takes a parked
+  // connection (the longest parked) before it queues; a session that parks while others
+  // queue hands its connection over instead; the recycler treats a connection parked for
+  // idle_timeout as idle. Parked connections count as idle in Stats.
+  struct Lease;
+  using LeasePtr = std::shared_ptr<Lease>;
+  // Parks `conn` (clean, between transactions) in `lease`, made when the session has none for
+  // it. False when it has to go back now instead, with Release (sessions queue for it, the
+  // shard's address changed, session mode): then `conn` is still the caller's.
+  bool Park(std::unique_ptr<ServerConnection>& conn, LeasePtr& lease);
+  // Takes back the connection parked in `lease`; null (and `lease` reset) when another
+  // session or the recycler took it meanwhile, or when it may not be used any more (then it
+  // is closed here).
+  std::unique_ptr<ServerConnection> Unpark(LeasePtr& lease);
+  // The session gives up its lease on the connection it holds (to Release it).
+  static void EndLease(LeasePtr& lease);
+
   // Starts the idle recycler on the io_context (every second).
   void StartJanitor();
   void Stop();
@@ -80,6 +100,13 @@ class ServerPools {
  private:
   struct Pool;
   Pool& PoolFor(const Shard& shard);
+  // Takes the connection parked longest in `pool`, parked for at least `min_parked`, from
+  // its session; null when there is none. mu_ held.
+  static std::unique_ptr<ServerConnection> TakeParked(
+      Pool& pool, std::chrono::steady_clock::duration min_parked,
+      std::chrono::steady_clock::time_point now);
+  // Keeps pool.waiting, which Park reads without the lock, equal to the queue's length.
+  static void WaitersChanged(Pool& pool);
   // Takes the longest-idle connection of a pool other than `keep`, idle for at least
   // kEvictAfterIdle, out of the accounting (the caller closes it, outside the lock); null
   // when there is none. mu_ held.
@@ -104,6 +131,8 @@ class ServerPools {
   const PoolSettings settings_;
   mutable std::mutex mu_;
   std::map<std::string, std::unique_ptr<Pool>> pools_;  // by shard id
+  // Pools replaced by a changed shard address: kept, as leases point to their pool.
+  std::vector<std::unique_ptr<Pool>> retired_pools_;
   std::atomic<size_t> total_{0};
   std::atomic<bool> stopped_{false};
   std::unique_ptr<SteadyTimer> janitor_timer_;

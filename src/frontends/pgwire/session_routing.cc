@@ -194,6 +194,19 @@ void ClientSession::Adopt(std::unique_ptr<ServerConnection> conn, const Shard& s
 
 bool ClientSession::AttachIdle(const Shard& shard) {
   if (server_) return true;
+  if (lease_) {
+    std::unique_ptr<ServerConnection> conn = ctx_.pools.Unpark(lease_);
+    if (conn && parked_shard_ == shard.id) {
+      const bool synced = settings_synced_;
+      Adopt(std::move(conn), shard);
+      settings_synced_ = synced;  // the connection it had: nothing changed its settings since
+      return true;
+    }
+    if (conn) {  // parked on another shard than this transaction's
+      ServerPools::EndLease(lease_);
+      ctx_.pools.Release(std::move(conn), true);
+    }
+  }
   auto conn = ctx_.pools.TryAcquireIdle(shard, socket_.get_executor());
   if (!conn) return false;
   Adopt(std::move(conn), shard);
@@ -210,8 +223,28 @@ awaitable<Status> ClientSession::Attach(const Shard& shard) {
 void ClientSession::Detach(bool reusable) {
   if (!server_) return;
   if (cancel_slot_) cancel_slot_->target = nullptr;
+  ServerPools::EndLease(lease_);
   ctx_.pools.Release(std::move(server_), reusable);
   attached_shard_.clear();
+}
+
+void ClientSession::ParkOrDetach() {
+  if (!ctx_.pools.Park(server_, lease_)) {
+    Detach(true);
+    return;
+  }
+  if (cancel_slot_) cancel_slot_->target = nullptr;  // a cancel must not reach whoever takes it
+  parked_shard_.swap(attached_shard_);
+  attached_shard_.clear();
+}
+
+void ClientSession::DropParked() {
+  if (!lease_) return;
+  if (std::unique_ptr<ServerConnection> conn = ctx_.pools.Unpark(lease_)) {
+    ServerPools::EndLease(lease_);
+    ctx_.pools.Release(std::move(conn), true);
+  }
+  lease_.reset();
 }
 
 void ClientSession::ReleaseIfIdle() {
@@ -224,7 +257,7 @@ void ClientSession::ReleaseIfIdle() {
   if (server_status_ == 'I' && pinned_state_ == 0 && !session_mode && expect_.empty() &&
       !unsynced_) {
     ++ctx_.counters.transactions;
-    Detach(true);
+    ParkOrDetach();
   }
 }
 

@@ -35,6 +35,10 @@ TEST_F(PgwireSessionStateTest, SetsFollowEachClientAcrossPooledConnections) {
     r = clients[i]->Exec("SET search_path TO app_schema, public");
     ASSERT_TRUE(r.ok) << r.Describe();
   }
+  // Between transactions a client keeps its connection while nobody else needs one
+  // (affinity). The pool is full with four clients, so this one's transactions take a parked
+  // connection each round, and the clients it robbed take others in turn.
+  auto thief = Connect("e2");
   std::vector<std::set<std::string>> backends(kClients);
   for (int round = 0; round < 4; ++round) {
     // All clients hold a transaction at once, each in a different order per round, so they
@@ -57,6 +61,9 @@ TEST_F(PgwireSessionStateTest, SetsFollowEachClientAcrossPooledConnections) {
       ASSERT_TRUE(r.ok) << r.Describe();
       EXPECT_EQ(r.Scalar(), "client_" + std::to_string(i));
     }
+    auto r = thief->Exec("SELECT current_setting('application_name')");
+    EXPECT_TRUE(r.ok) << r.Describe();
+    EXPECT_EQ(r.Scalar(), "") << "round " << round;
   }
   size_t moved = 0;
   for (const auto& b : backends) moved += b.size() > 1;

@@ -1,0 +1,143 @@
+// Affinity in transaction pooling: a client keeps the server connection of its last
+// transaction while nobody else needs one, and gives it up at once when somebody does.
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <future>
+#include <set>
+#include <thread>
+
+#include "integration/pgwire/pgwire_cluster.h"
+#include "support/pg_client.h"
+
+namespace domicile::testing {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+using std::chrono::milliseconds;
+
+std::string BackendPid(PgClient& client) {
+  PgResult r = client.Exec("SELECT pg_backend_pid()");
+  EXPECT_TRUE(r.ok) << r.Describe();
+  return r.Scalar();
+}
+
+// Whether the backend `pid` still runs on shard `shard`, asked of the shard directly.
+bool BackendAlive(const std::string& shard, const std::string& pid) {
+  auto counts = PgwireCluster::Get().ScalarOnEachShard(
+      "SELECT count(*) FROM pg_stat_activity WHERE pid = " + pid);
+  return counts[shard] == "1";
+}
+
+// SHOW domicile.pools' (idle, active) for `shard`.
+std::pair<int, int> PoolCounts(PgClient& client, const std::string& shard) {
+  PgResult r = client.Exec("SHOW domicile.pools");
+  EXPECT_TRUE(r.ok) << r.Describe();
+  for (const auto& row : r.rows) {
+    if (row[0] == shard) return {std::stoi(row[1].value_or("0")), std::stoi(row[2].value_or("0"))};
+  }
+  return {-1, -1};
+}
+
+class PgwireAffinityTest : public PgwireTest {
+ protected:
+  static void SetUpTestSuite() { StartRouter("[pool]\nmax_size = 1\nacquire_timeout_ms = 3000\n"); }
+  static void TearDownTestSuite() { StopRouter(); }
+};
+
+TEST_F(PgwireAffinityTest, AClientKeepsItsConnectionAndAFullPoolTakesItWhenIdle) {
+  PgClient a(ConninfoFor("e1"));
+  PgClient b(ConninfoFor("e2"));  // the same shard, eu-1: a pool of one
+  ASSERT_TRUE(a.connected() && b.connected());
+  const std::string pid = BackendPid(a);
+  EXPECT_EQ(BackendPid(a), pid);
+  // A's connection is parked between its transactions, and counts as idle.
+  EXPECT_EQ(PoolCounts(a, "eu-1"), std::make_pair(1, 0));
+  // B needs one and the pool is full: it takes A's at once, not after acquire_timeout.
+  auto start = Clock::now();
+  EXPECT_EQ(BackendPid(b), pid);
+  EXPECT_LT(Clock::now() - start, milliseconds(1000));
+  // And A takes it back for its next transaction, its session settings re-applied there.
+  ASSERT_TRUE(a.Exec("SET application_name = 'affinity-a'").ok);
+  EXPECT_EQ(BackendPid(b), pid);
+  PgResult r = a.Exec("SHOW application_name");
+  EXPECT_EQ(r.Scalar(), "affinity-a") << r.Describe();
+  r = b.Exec("SHOW application_name");
+  EXPECT_NE(r.Scalar(), "affinity-a") << r.Describe();
+}
+
+TEST_F(PgwireAffinityTest, ACommitHandsTheConnectionToAQueuedClient) {
+  PgClient holder(ConninfoFor("e1"));
+  ASSERT_TRUE(holder.connected());
+  ASSERT_TRUE(holder.Exec("BEGIN").ok);
+  ASSERT_TRUE(holder.Exec("INSERT INTO notes (tenant_id, id) VALUES ('e1', 9301)").ok);
+  auto waited = std::async(std::launch::async, [&] {
+    PgClient waiter(ConninfoFor("e2"));
+    auto start = Clock::now();
+    PgResult r = waiter.Exec("SELECT count(*) FROM notes WHERE id = 9301");
+    return std::make_pair(r, Clock::now() - start);
+  });
+  std::this_thread::sleep_for(milliseconds(300));  // the waiter queues behind the transaction
+  ASSERT_TRUE(holder.Exec("COMMIT").ok);
+  auto [r, took] = waited.get();
+  EXPECT_EQ(r.Scalar(), "1") << r.Describe();
+  // Handed over when the holder's transaction ended, not found when the wait timed out.
+  EXPECT_LT(took, milliseconds(2000));
+  ASSERT_TRUE(holder.Exec("DELETE FROM notes WHERE id = 9301").ok);
+}
+
+class PgwireAffinityRecyclerTest : public PgwireTest {
+ protected:
+  static void SetUpTestSuite() { StartRouter("[pool]\nidle_timeout_ms = 300\n"); }
+  static void TearDownTestSuite() { StopRouter(); }
+};
+
+TEST_F(PgwireAffinityRecyclerTest, AParkedConnectionIdleForIdleTimeoutIsClosed) {
+  PgClient a(ConninfoFor("b1"));
+  ASSERT_TRUE(a.connected());
+  const std::string pid = BackendPid(a);
+  ASSERT_TRUE(BackendAlive("br-1", pid));
+  // idle_timeout is 300 ms and the recycler looks every second.
+  bool closed = false;
+  for (auto deadline = Clock::now() + std::chrono::seconds(5); Clock::now() < deadline;) {
+    std::this_thread::sleep_for(milliseconds(200));
+    if (!BackendAlive("br-1", pid)) {
+      closed = true;
+      break;
+    }
+  }
+  EXPECT_TRUE(closed) << "backend " << pid << " still open on br-1";
+  // The client did not notice: its next transaction gets a new connection.
+  const std::string next = BackendPid(a);
+  EXPECT_FALSE(next.empty());
+  EXPECT_NE(next, pid);
+}
+
+class PgwireAffinityWidePoolTest : public PgwireTest {
+ protected:
+  static void SetUpTestSuite() { StartRouter("[pool]\nmax_size = 4\n"); }
+  static void TearDownTestSuite() { StopRouter(); }
+};
+
+// With room in the pool, clients taking turns each keep their own connection instead of
+// passing one around (which, before affinity, was the most recently used idle one).
+TEST_F(PgwireAffinityWidePoolTest, ClientsTakingTurnsKeepTheirOwnConnections) {
+  PgClient a(ConninfoFor("e1"));
+  PgClient b(ConninfoFor("e2"));
+  ASSERT_TRUE(a.connected() && b.connected());
+  const std::string pid_a = BackendPid(a);
+  const std::string pid_b = BackendPid(b);
+  EXPECT_NE(pid_a, pid_b);
+  for (int i = 0; i < 5; ++i) {
+    EXPECT_EQ(BackendPid(a), pid_a);
+    EXPECT_EQ(BackendPid(b), pid_b);
+  }
+  // A client that moves to another shard's tenant gives its parked connection back.
+  ASSERT_TRUE(a.Exec("SET domicile.tenant = 'b1'").ok);
+  PgResult r = a.Exec("SELECT current_database()");
+  EXPECT_EQ(r.Scalar(), "br1") << r.Describe();
+  EXPECT_EQ(PoolCounts(a, "eu-1"), std::make_pair(2, 0));  // B's parked, A's back in the pool
+}
+
+}  // namespace
+}  // namespace domicile::testing
