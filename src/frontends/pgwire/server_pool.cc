@@ -117,18 +117,25 @@ bool ServerPools::Park(std::unique_ptr<ServerConnection>& conn, LeasePtr& lease)
   if (settings_.mode != PoolMode::kTransaction || conn->broken()) return false;
   if (!lease || lease->conn_id != conn->id() || lease->state.load() != Lease::kInUse) {
     // The first park of this connection: the pool learns of the lease (once per connection
-    // a session gets, not per transaction).
+    // a session gets, not per transaction). A spent lease on the same pool still tells, with
+    // no lock, that sessions queue there (more clients than connections: every transaction).
+    if (lease && lease->pool->shard_id == conn->shard_id() && lease->pool->waiting.load() > 0) {
+      return false;
+    }
     EndLease(lease);
     std::lock_guard<std::mutex> lock(mu_);
     auto it = pools_.find(conn->shard_id());
-    if (stopped_ || it == pools_.end() || !SameServer(it->second->endpoint, conn->endpoint()) ||
-        !it->second->waiters.empty()) {
+    if (stopped_ || it == pools_.end() || !SameServer(it->second->endpoint, conn->endpoint())) {
       return false;
     }
     lease = std::make_shared<Lease>();
     lease->conn_id = conn->id();
     lease->conn_created = conn->created_at();
     lease->pool = it->second.get();
+    if (!it->second->waiters.empty()) {
+      lease->state = Lease::kTaken;  // spent at once, unlisted: only the hint above
+      return false;
+    }
     std::erase_if(it->second->leases,
                   [](const LeasePtr& l) { return l->state.load() == Lease::kTaken; });
     it->second->leases.push_back(lease);
@@ -150,11 +157,10 @@ bool ServerPools::Park(std::unique_ptr<ServerConnection>& conn, LeasePtr& lease)
   return true;  // taken already: the session finds its lease spent
 }
 
-std::unique_ptr<ServerConnection> ServerPools::Unpark(LeasePtr& lease) {
+std::unique_ptr<ServerConnection> ServerPools::Unpark(const LeasePtr& lease) {
   int parked = Lease::kParked;
   if (!lease || !lease->state.compare_exchange_strong(parked, Lease::kInUse)) {
-    lease.reset();
-    return nullptr;
+    return nullptr;  // spent: kept by the session as Park's hint of its pool
   }
   std::unique_ptr<ServerConnection> conn = std::move(lease->conn);
   if (stopped_ || lease->pool->retired.load() || !Reusable(*conn, CoarseSteadyNow())) {
@@ -165,12 +171,11 @@ std::unique_ptr<ServerConnection> ServerPools::Unpark(LeasePtr& lease) {
   return conn;
 }
 
-void ServerPools::EndLease(LeasePtr& lease) {
+void ServerPools::EndLease(const LeasePtr& lease) {
   if (!lease) return;
   // Only from kInUse (the session's): a parked lease is ended by taking it.
   int in_use = Lease::kInUse;
   lease->state.compare_exchange_strong(in_use, Lease::kTaken);
-  lease.reset();
 }
 
 ServerPools::Pool& ServerPools::PoolFor(const Shard& shard) {

@@ -82,12 +82,12 @@ class ServerPools {
   // it. False when it has to go back now instead, with Release (sessions queue for it, the
   // shard's address changed, session mode): then `conn` is still the caller's.
   bool Park(std::unique_ptr<ServerConnection>& conn, LeasePtr& lease);
-  // Takes back the connection parked in `lease`; null (and `lease` reset) when another
-  // session or the recycler took it meanwhile, or when it may not be used any more (then it
-  // is closed here).
-  std::unique_ptr<ServerConnection> Unpark(LeasePtr& lease);
-  // The session gives up its lease on the connection it holds (to Release it).
-  static void EndLease(LeasePtr& lease);
+  // Takes back the connection parked in `lease`; null when another session or the recycler
+  // took it meanwhile (the lease is spent), or when it may not be used any more (then it is
+  // closed here). A session keeps a spent lease for Park (it names the pool).
+  std::unique_ptr<ServerConnection> Unpark(const LeasePtr& lease);
+  // The session gives up its lease on the connection it holds (to Release it): spent.
+  static void EndLease(const LeasePtr& lease);
 
   // Starts the idle recycler on the io_context (every second).
   void StartJanitor();
