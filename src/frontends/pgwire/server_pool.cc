@@ -142,7 +142,7 @@ bool ServerPools::Park(std::unique_ptr<ServerConnection>& conn, LeasePtr& lease)
   }
   Pool& pool = *lease->pool;
   if (pool.retired.load()) return false;
-  conn->Touch();
+  conn->Touch();  // parked counts as idle: the janitor's idle_timeout runs from here
   lease->parked_at.store(conn->last_used().time_since_epoch().count());
   lease->conn = std::move(conn);
   // Both seq_cst, against Acquire's queue-then-look: either it sees this connection parked,
@@ -163,9 +163,10 @@ std::unique_ptr<ServerConnection> ServerPools::Unpark(const LeasePtr& lease) {
     return nullptr;  // spent: kept by the session as Park's hint of its pool
   }
   std::unique_ptr<ServerConnection> conn = std::move(lease->conn);
-  if (stopped_ || lease->pool->retired.load() || !Reusable(*conn, CoarseSteadyNow())) {
+  // No clock read per transaction: Sweep retires a parked connection past server_lifetime.
+  if (stopped_ || lease->pool->retired.load() || conn->broken()) {
     EndLease(lease);
-    Release(std::move(conn), false);  // closed: past its lifetime, or to an old address
+    Release(std::move(conn), false);  // closed: to an old address, or broken
     return nullptr;
   }
   return conn;

@@ -75,7 +75,8 @@ class ServerPools {
   // settings and prepared statements. A session that finds its pool full takes a parked
   // connection (the longest parked) before it queues; a session that parks while others
   // queue hands its connection over instead; the recycler treats a connection parked for
-  // idle_timeout as idle. Parked connections count as idle in Stats.
+  // idle_timeout as idle, and closes one past server_lifetime when it finds it parked.
+  // Parked connections count as idle in Stats.
   struct Lease;
   using LeasePtr = std::shared_ptr<Lease>;
   // Parks `conn` (clean, between transactions) in `lease`, made when the session has none for

@@ -197,9 +197,10 @@ bool ClientSession::AttachIdle(const Shard& shard) {
   if (lease_) {
     std::unique_ptr<ServerConnection> conn = ctx_.pools.Unpark(lease_);
     if (conn && parked_shard_ == shard.id) {
-      const bool synced = settings_synced_;
-      Adopt(std::move(conn), shard);
-      settings_synced_ = synced;  // the connection it had: nothing changed its settings since
+      // Adopt's work, less what still holds for the connection it had: its settings match.
+      server_ = std::move(conn);
+      attached_shard_.swap(parked_shard_);
+      if (cancel_slot_) cancel_slot_->target = &server_->cancel_target();
       return true;
     }
     if (conn) {  // parked on another shard than this transaction's
@@ -234,7 +235,7 @@ void ClientSession::ParkOrDetach() {
     return;
   }
   if (cancel_slot_) cancel_slot_->target = nullptr;  // a cancel must not reach whoever takes it
-  parked_shard_.swap(attached_shard_);
+  parked_shard_.swap(attached_shard_);  // attached_shard_ gets the old parked_shard_'s buffer
   attached_shard_.clear();
 }
 

@@ -113,6 +113,28 @@ TEST_F(PgwireAffinityRecyclerTest, AParkedConnectionIdleForIdleTimeoutIsClosed) 
   EXPECT_NE(next, pid);
 }
 
+class PgwireAffinityLifetimeTest : public PgwireTest {
+ protected:
+  static void SetUpTestSuite() { StartRouter("[pool]\nserver_lifetime_ms = 500\n"); }
+  static void TearDownTestSuite() { StopRouter(); }
+};
+
+// A client that keeps working still gets a fresh connection once its own outlived
+// server_lifetime: the recycler retires it when it finds it parked.
+TEST_F(PgwireAffinityLifetimeTest, AParkedConnectionPastItsLifetimeIsReplaced) {
+  PgClient a(ConninfoFor("e1"));
+  ASSERT_TRUE(a.connected());
+  const std::string first = BackendPid(a);
+  std::string now = first;
+  for (auto deadline = Clock::now() + std::chrono::seconds(6);
+       now == first && Clock::now() < deadline;) {
+    std::this_thread::sleep_for(milliseconds(50));
+    now = BackendPid(a);
+  }
+  EXPECT_NE(now, first) << "still on backend " << first << " after 6 s";
+  EXPECT_FALSE(BackendAlive("eu-1", first));
+}
+
 class PgwireAffinityWidePoolTest : public PgwireTest {
  protected:
   static void SetUpTestSuite() { StartRouter("[pool]\nmax_size = 4\n"); }
