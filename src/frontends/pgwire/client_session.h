@@ -134,7 +134,7 @@ class ClientSession : public std::enable_shared_from_this<ClientSession> {
   // (ServerPools::Park), or gives it back when the pool needs it now.
   void ParkOrDetach();
   // Gives back a parked connection this session will not take back (it leaves, or routes
-  // elsewhere).
+  // elsewhere), and ends its lease whatever state it is in.
   void DropParked();
   void ReleaseIfIdle();
   // At client exit: makes the attached server connection clean (ROLLBACK, DISCARD ALL where

@@ -241,11 +241,10 @@ void ClientSession::ParkOrDetach() {
 
 void ClientSession::DropParked() {
   if (!lease_) return;
-  if (std::unique_ptr<ServerConnection> conn = ctx_.pools.Unpark(lease_)) {
-    ServerPools::EndLease(lease_);
-    ctx_.pools.Release(std::move(conn), true);
-  }
+  std::unique_ptr<ServerConnection> conn = ctx_.pools.Unpark(lease_);
+  ServerPools::EndLease(lease_);  // spent either way, also when it was server_'s
   lease_.reset();
+  if (conn) ctx_.pools.Release(std::move(conn), true);
 }
 
 void ClientSession::ReleaseIfIdle() {
