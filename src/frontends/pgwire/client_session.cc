@@ -49,6 +49,7 @@ ClientSession::~ClientSession() {
   if (cancel_pid_ != 0) ctx_.cancels.Unregister(cancel_pid_);
   if (cancel_slot_) cancel_slot_->target = nullptr;  // a cancel already posted finds nothing
   DropParked();
+  ServerPools::EndLease(lease_);
   if (server_) ctx_.pools.Release(std::move(server_), false);
 }
 

@@ -133,9 +133,10 @@ class ClientSession : public std::enable_shared_from_this<ClientSession> {
   // After a clean transaction: parks the connection for this session's next transaction
   // (ServerPools::Park), or gives it back when the pool needs it now.
   void ParkOrDetach();
-  // Gives back a parked connection this session will not take back (it leaves, or routes
-  // elsewhere), and ends its lease whatever state it is in.
+  // Gives back the connections parked for this session (it leaves, or routes to an embedded
+  // shard); DropParkedAt gives back parked_[i].
   void DropParked();
+  void DropParkedAt(size_t i);
   void ReleaseIfIdle();
   // At client exit: makes the attached server connection clean (ROLLBACK, DISCARD ALL where
   // needed); false when it cannot be trusted and must be closed.
@@ -224,8 +225,16 @@ class ClientSession : public std::enable_shared_from_this<ClientSession> {
   std::string memo_tenant_;
   Route memo_route_;
   std::unique_ptr<ServerConnection> server_;
-  ServerPools::LeasePtr lease_;  // server_'s, or the parked connection's between transactions
-  std::string parked_shard_;     // the shard of the parked connection
+  // server_'s lease while attached (or, spent, Park's hint of its pool).
+  ServerPools::LeasePtr lease_;
+  // Connections parked between transactions, one per shard, the latest parked last: a
+  // client whose transactions alternate between a few shards keeps one on each.
+  struct ParkedConnection {
+    std::string shard;
+    ServerPools::LeasePtr lease;
+  };
+  static constexpr size_t kMaxParked = 4;
+  std::vector<ParkedConnection> parked_;
   ServerPools::QueuePlace queue_place_;  // this session's waiter in pool queues, reused
   std::unique_ptr<EmbeddedClient> embedded_;  // made on the first embedded route
   std::string attached_shard_;

@@ -19,7 +19,7 @@ bool ClientSession::RoutesEmbedded(const Shard* shard) const {
 awaitable<Status> ClientSession::AttachEmbedded(const Shard* shard) {
   if (!embedded_) embedded_ = std::make_unique<EmbeddedClient>(*ctx_.embedded);
   if (embedded_->attached()) co_return Status::Ok();
-  DropParked();  // a PostgreSQL connection kept for the next transaction: not needed now
+  DropParked();  // PostgreSQL connections kept for later transactions: not needed now
   std::string id = shard->id;
   Status st = co_await embedded_->Attach(*shard);  // copied before the first suspension
   if (st.ok()) attached_shard_ = id;

@@ -194,19 +194,21 @@ void ClientSession::Adopt(std::unique_ptr<ServerConnection> conn, const Shard& s
 
 bool ClientSession::AttachIdle(const Shard& shard) {
   if (server_) return true;
-  if (lease_) {
-    std::unique_ptr<ServerConnection> conn = ctx_.pools.Unpark(lease_);
-    if (conn && parked_shard_ == shard.id) {
-      // Adopt's work, less what still holds for the connection it had: its settings match.
-      server_ = std::move(conn);
-      attached_shard_.swap(parked_shard_);
-      if (cancel_slot_) cancel_slot_->target = &server_->cancel_target();
-      return true;
+  for (size_t i = parked_.size(); i-- > 0;) {
+    if (parked_[i].shard != shard.id) continue;
+    ServerPools::LeasePtr lease = std::move(parked_[i].lease);
+    attached_shard_.swap(parked_[i].shard);  // no copy of the id
+    parked_.erase(parked_.begin() + static_cast<long>(i));
+    std::unique_ptr<ServerConnection> conn = ctx_.pools.Unpark(lease);
+    lease_ = std::move(lease);  // server_'s now, or spent (then the hint)
+    if (!conn) {                // another session took it meanwhile
+      attached_shard_.clear();
+      break;
     }
-    if (conn) {  // parked on another shard than this transaction's
-      ServerPools::EndLease(lease_);
-      ctx_.pools.Release(std::move(conn), true);
-    }
+    // Adopt's work, less what still holds for the connection it had: its settings match.
+    server_ = std::move(conn);
+    if (cancel_slot_) cancel_slot_->target = &server_->cancel_target();
+    return true;
   }
   auto conn = ctx_.pools.TryAcquireIdle(shard, socket_.get_executor());
   if (!conn) return false;
@@ -235,16 +237,21 @@ void ClientSession::ParkOrDetach() {
     return;
   }
   if (cancel_slot_) cancel_slot_->target = nullptr;  // a cancel must not reach whoever takes it
-  parked_shard_.swap(attached_shard_);  // attached_shard_ gets the old parked_shard_'s buffer
+  parked_.push_back(ParkedConnection{std::move(attached_shard_), std::move(lease_)});
   attached_shard_.clear();
+  if (parked_.size() > kMaxParked) DropParkedAt(0);  // the one parked longest ago
+}
+
+void ClientSession::DropParkedAt(size_t i) {
+  ServerPools::LeasePtr lease = std::move(parked_[i].lease);
+  parked_.erase(parked_.begin() + static_cast<long>(i));
+  std::unique_ptr<ServerConnection> conn = ctx_.pools.Unpark(lease);
+  ServerPools::EndLease(lease);
+  if (conn) ctx_.pools.Release(std::move(conn), true);
 }
 
 void ClientSession::DropParked() {
-  if (!lease_) return;
-  std::unique_ptr<ServerConnection> conn = ctx_.pools.Unpark(lease_);
-  ServerPools::EndLease(lease_);  // spent either way, also when it was server_'s
-  lease_.reset();
-  if (conn) ctx_.pools.Release(std::move(conn), true);
+  while (!parked_.empty()) DropParkedAt(parked_.size() - 1);
 }
 
 void ClientSession::ReleaseIfIdle() {

@@ -154,11 +154,38 @@ TEST_F(PgwireAffinityWidePoolTest, ClientsTakingTurnsKeepTheirOwnConnections) {
     EXPECT_EQ(BackendPid(a), pid_a);
     EXPECT_EQ(BackendPid(b), pid_b);
   }
-  // A client that moves to another shard's tenant gives its parked connection back.
+}
+
+// A client whose transactions alternate between tenants on two shards keeps a connection
+// parked on each.
+TEST_F(PgwireAffinityWidePoolTest, AClientAlternatingBetweenShardsKeepsOneOnEach) {
+  PgClient a(ConninfoFor("e1"));
+  ASSERT_TRUE(a.connected());
+  const std::string eu = BackendPid(a);
   ASSERT_TRUE(a.Exec("SET domicile.tenant = 'b1'").ok);
-  PgResult r = a.Exec("SELECT current_database()");
-  EXPECT_EQ(r.Scalar(), "br1") << r.Describe();
-  EXPECT_EQ(PoolCounts(a, "eu-1"), std::make_pair(2, 0));  // B's parked, A's back in the pool
+  const std::string br = BackendPid(a);
+  // Clients that arrive meanwhile on eu-1 (and stay) do not get the connection A keeps there.
+  std::vector<std::unique_ptr<PgClient>> others;
+  for (int i = 0; i < 3; ++i) {
+    others.push_back(std::make_unique<PgClient>(ConninfoFor("e2")));
+    EXPECT_NE(BackendPid(*others.back()), eu) << "round " << i;
+    ASSERT_TRUE(a.Exec("SET domicile.tenant = 'e1'").ok);
+    PgResult r = a.Exec("SELECT current_database(), pg_backend_pid()");
+    ASSERT_TRUE(r.ok) << r.Describe();
+    EXPECT_EQ(r.rows[0][0], "eu1");
+    EXPECT_EQ(r.rows[0][1], eu) << "round " << i;
+    ASSERT_TRUE(a.Exec("SET domicile.tenant = 'b1'").ok);
+    r = a.Exec("SELECT current_database(), pg_backend_pid()");
+    ASSERT_TRUE(r.ok) << r.Describe();
+    EXPECT_EQ(r.rows[0][0], "br1");
+    EXPECT_EQ(r.rows[0][1], br) << "round " << i;
+  }
+  // Both parked: idle, not in use (earlier tests of the suite may have left idle ones too).
+  for (const char* shard : {"eu-1", "br-1"}) {
+    auto [idle, active] = PoolCounts(a, shard);
+    EXPECT_GE(idle, 1) << shard;
+    EXPECT_EQ(active, 0) << shard;
+  }
 }
 
 }  // namespace
