@@ -52,6 +52,14 @@ Result<std::string> NormalizeId(std::string_view kind, std::string_view raw) {
   return out;
 }
 
+bool IsNormalizedId(std::string_view raw) {
+  if (raw.empty() || raw.size() > kMaxIdLength || !IsAlnum(raw.front())) return false;
+  for (char c : raw) {
+    if (!IsIdPart(c) || Lower(c) != c) return false;
+  }
+  return true;
+}
+
 Result<std::string> NormalizeJurisdictionCode(std::string_view raw) {
   if (raw.size() < 2 || raw.size() > kMaxJurisdictionLength) {
     return InvalidArgument("jurisdiction code '" + Printable(raw) + "' must be 2 to " +

@@ -16,6 +16,9 @@ inline constexpr size_t kMaxJurisdictionLength = 16;
 // letter or digit. Upper case input is folded to lower case; anything else is refused, never
 // silently altered. `kind` ("tenant", "shard") names the id in the error.
 Result<std::string> NormalizeId(std::string_view kind, std::string_view raw);
+// Whether NormalizeId would accept `raw` and return it unchanged, without building the
+// result: the router checks ids named in every statement.
+bool IsNormalizedId(std::string_view raw);
 
 // Jurisdiction codes: 2..16 characters from [A-Z0-9_-], folded to upper case ("eu" -> "EU").
 Result<std::string> NormalizeJurisdictionCode(std::string_view raw);

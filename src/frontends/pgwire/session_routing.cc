@@ -77,7 +77,7 @@ Result<const Shard*> ClientSession::ChooseShard(const std::vector<TenantCandidat
   auto consider = [&](std::string_view raw, std::string_view source, bool normalized) -> Status {
     std::string normalized_id;
     std::string_view id = raw;
-    if (!normalized) {
+    if (!normalized && !IsNormalizedId(raw)) {  // a literal's digits are the id as it is
       auto n = NormalizeId("tenant", raw);
       if (!n.ok()) {
         return NotFound("unknown tenant '" + std::string(raw) + "' (from " +

@@ -2,6 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <string>
+#include <vector>
+
 namespace domicile {
 namespace {
 
@@ -24,6 +27,35 @@ TEST(IdsTest, RefusesEmptyTooLongAndNonPrintableIds) {
   EXPECT_FALSE(NormalizeId("tenant", "caf\xc3\xa9").ok());
   EXPECT_FALSE(NormalizeId("shard", "-leading").ok());
   EXPECT_FALSE(NormalizeId("shard", "x;drop").ok());
+}
+
+TEST(IdsTest, IsNormalizedIdIsTrueExactlyWhenNormalizingChangesNothing) {
+  // NormalizeId is the definition: the shortcut must agree with it on every text.
+  std::vector<std::string> texts = {"",
+                                    "a",
+                                    "17",
+                                    "coop-lisboa",
+                                    "Coop-Lisboa",
+                                    "a.b_c-d",
+                                    "-leading",
+                                    ".x",
+                                    "_x",
+                                    "a b",
+                                    "x;drop",
+                                    "caf\xc3\xa9",
+                                    std::string(63, 'a'),
+                                    std::string(64, 'a'),
+                                    "A",
+                                    std::string("ab\x01", 3),
+                                    std::string("a\0b", 3)};
+  for (int c = 0; c < 256; ++c) {
+    texts.push_back(std::string(1, static_cast<char>(c)));
+    texts.push_back("a" + std::string(1, static_cast<char>(c)));
+  }
+  for (const std::string& text : texts) {
+    auto normalized = NormalizeId("tenant", text);
+    EXPECT_EQ(IsNormalizedId(text), normalized.ok() && *normalized == text) << text;
+  }
 }
 
 TEST(IdsTest, ErrorNamesTheKindOfId) {
