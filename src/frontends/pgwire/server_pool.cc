@@ -89,9 +89,13 @@ void ServerPools::Stop() {
 
 void ServerPools::WaitersChanged(Pool& pool) { pool.waiting.store(pool.waiters.size()); }
 
+void ServerPools::PurgeSpentLeases(Pool& pool) {
+  std::erase_if(pool.leases, [](const LeasePtr& l) { return l->state.load() == Lease::kTaken; });
+}
+
 std::unique_ptr<ServerConnection> ServerPools::TakeParked(Pool& pool, Clock::duration min_parked,
                                                           Clock::time_point now) {
-  std::erase_if(pool.leases, [](const LeasePtr& l) { return l->state.load() == Lease::kTaken; });
+  PurgeSpentLeases(pool);
   while (true) {
     Lease* oldest = nullptr;
     Clock::rep oldest_at = 0;
@@ -136,8 +140,7 @@ bool ServerPools::Park(std::unique_ptr<ServerConnection>& conn, LeasePtr& lease)
       lease->state = Lease::kTaken;  // spent at once, unlisted: only the hint above
       return false;
     }
-    std::erase_if(it->second->leases,
-                  [](const LeasePtr& l) { return l->state.load() == Lease::kTaken; });
+    PurgeSpentLeases(*it->second);
     it->second->leases.push_back(lease);
   }
   Pool& pool = *lease->pool;

@@ -69,8 +69,8 @@ class ServerPools {
   // state (mid-transaction, broken, failed reset): it is then closed.
   void Release(std::unique_ptr<ServerConnection> conn, bool reusable);
 
-  // Affinity (transaction mode): a session keeps the connection of its last transaction,
-  // parked in a Lease, while no other session needs one. Its next transaction on that shard
+  // Affinity (transaction mode): a session keeps the connection of its last transaction on
+  // a shard, parked in a Lease, while no other session needs one. Its next transaction there
   // takes it back without the pool's lock, and the connection still has the session's
   // settings and prepared statements. A session that finds its pool full takes a parked
   // connection (the longest parked) before it queues; a session that parks while others
@@ -108,6 +108,8 @@ class ServerPools {
       std::chrono::steady_clock::time_point now);
   // Keeps pool.waiting, which Park reads without the lock, equal to the queue's length.
   static void WaitersChanged(Pool& pool);
+  // Drops the spent leases from pool.leases. mu_ held.
+  static void PurgeSpentLeases(Pool& pool);
   // Takes the longest-idle connection of a pool other than `keep`, idle for at least
   // kEvictAfterIdle, out of the accounting (the caller closes it, outside the lock); null
   // when there is none. mu_ held.
