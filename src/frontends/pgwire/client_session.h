@@ -100,6 +100,8 @@ class ClientSession : public std::enable_shared_from_this<ClientSession> {
   std::shared_ptr<const StatementInfo> AnalyzeOrNull(std::string_view sql);
   // The same for an unnamed Parse's text, asking recent_unnamed_ first.
   std::shared_ptr<const StatementInfo> AnalyzeUnnamed(std::string_view sql);
+  // A Parse's text analyzed by whichever of the two fits it.
+  std::shared_ptr<const StatementInfo> AnalyzeParse(const Parse& parse);
 
   // Routing.
   Status CollectTenantFromInfo(const StatementInfo& info, std::vector<TenantCandidate>& out);

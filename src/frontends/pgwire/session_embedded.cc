@@ -81,8 +81,7 @@ awaitable<void> ClientSession::HandleEmbeddedBatch(
     EmbeddedStep step;
     if (auto* parse = std::get_if<Parse>(&m)) {
       EmbeddedStatement statement{std::string(parse->query), parse->param_types, nullptr};
-      auto analyzed = ctx_.analyzer.Analyze(parse->query);  // a cache hit: analyzed just now
-      if (analyzed.ok()) statement.info = *analyzed;
+      statement.info = AnalyzeParse(*parse);  // as HandleBatch did: the unnamed one is memoized
       parsed[std::string(parse->name)] =
           std::make_shared<const EmbeddedStatement>(std::move(statement));
       step.kind = Kind::kParse;

@@ -598,6 +598,10 @@ std::shared_ptr<const StatementInfo> ClientSession::AnalyzeOrNull(std::string_vi
   return analyzed.ok() ? *analyzed : nullptr;
 }
 
+std::shared_ptr<const StatementInfo> ClientSession::AnalyzeParse(const Parse& parse) {
+  return parse.name.empty() ? AnalyzeUnnamed(parse.query) : AnalyzeOrNull(parse.query);
+}
+
 std::shared_ptr<const StatementInfo> ClientSession::AnalyzeUnnamed(std::string_view sql) {
   const size_t hash = RecentAnalyses::Hash(sql);
   if (auto* hit = recent_unnamed_.Find(sql, hash)) return *hit;
@@ -663,7 +667,7 @@ awaitable<void> ClientSession::HandleBatch() {
       if (!same) {
         ps.query.assign(parse->query);  // in place: the unnamed statement changes all the time
         ps.param_types.assign(parse->param_types.begin(), parse->param_types.end());
-        ps.info = parse->name.empty() ? AnalyzeUnnamed(parse->query) : AnalyzeOrNull(parse->query);
+        ps.info = AnalyzeParse(*parse);
         ps.server_name = parse->name.empty() ? std::string()
                                              : ServerStatementNameFor(ps.query, ps.param_types);
       }
