@@ -1,6 +1,7 @@
 // Splits a query text into statements, classifies each, attaches comment hints, caches.
 #include "adapters/sql/pgquery/pg_query_statement_analyzer.h"
 
+#include <atomic>
 #include <cstring>
 #include <string>
 #include <utility>
@@ -8,6 +9,7 @@
 #include "adapters/sql/pgquery/comment_hints.h"
 #include "adapters/sql/pgquery/lexical_fast_path.h"
 #include "adapters/sql/pgquery/pg_query_handles.h"
+#include "adapters/sql/pgquery/recent_shapes.h"
 #include "adapters/sql/pgquery/statement_classifier.h"
 #include "adapters/sql/pgquery/statement_shape.h"
 
@@ -48,18 +50,31 @@ void AttachHints(const std::vector<pgquery::CommentHint>& hints,
   }
 }
 
+// Never reused, unlike addresses: a thread's RecentShapes may outlive an analyzer.
+std::atomic<uint64_t> next_analyzer_id{1};
+
 }  // namespace
 
 PgQueryStatementAnalyzer::PgQueryStatementAnalyzer(RoutingRules rules,
                                                    PgQueryAnalyzerOptions options)
     : rules_(std::move(rules)),
       options_(options),
+      id_(next_analyzer_id.fetch_add(1, std::memory_order_relaxed)),
       fast_path_(rules_),
       cache_(options.cache_entries),
       shapes_(options.shape_cache ? options.cache_entries : 0) {}
 
 Result<std::shared_ptr<const StatementInfo>> PgQueryStatementAnalyzer::Analyze(
     std::string_view sql) {
+  // A text of a shape this thread met lately: asked first, as the cheapest answer of all
+  // (recent_shapes.h). It holds only shapes whose texts needed the scan, and only while the
+  // shape cache it stands in front of is on.
+  const bool shapes_on = options_.shape_cache && sql.size() <= options_.max_sql_bytes;
+  const bool recent_on = shapes_on && options_.cache_entries > 0;
+  pgquery::RecentShapes& recent = pgquery::RecentShapes::ForThisThread();
+  if (recent_on) {
+    if (auto info = recent.Find(id_, sql)) return info;
+  }
   // Texts answered without a parse are not cached: they usually differ only in literals and
   // would evict the hot, parameterized statements. Asked first: it answers from the text
   // alone, cheaper than the cache's hash and lock, and for the texts it answers the cache
@@ -69,14 +84,14 @@ Result<std::shared_ptr<const StatementInfo>> PgQueryStatementAnalyzer::Analyze(
   }
   // Kept per thread for its capacity: the scan runs on every keyed statement.
   thread_local pgquery::ShapeScan scan;
-  const bool scanned = options_.shape_cache && sql.size() <= options_.max_sql_bytes &&
-                       pgquery::ScanShapeInto(sql, scan);
+  const bool scanned = shapes_on && pgquery::ScanShapeInto(sql, scan);
   // A text with literal values seldom comes again as it is (the text cache would hash all of
   // it under its lock only to miss): its shape is asked first. A text without any is its own
   // shape, and the text cache has it.
   const bool shaped = scanned && !scan.literals.empty();
   if (shaped) {
     if (auto tmpl = shapes_.Find(scan.shape)) {
+      if (recent_on) recent.Remember(id_, scan.shape, tmpl);
       if (auto info = pgquery::InstantiateShape(*tmpl, scan)) return info;
     }
   }
@@ -87,7 +102,10 @@ Result<std::shared_ptr<const StatementInfo>> PgQueryStatementAnalyzer::Analyze(
   Result<std::shared_ptr<const StatementInfo>> analyzed = AnalyzeUncached(sql);
   if (!analyzed.ok()) return analyzed;
   if (shaped) {
-    if (auto tmpl = pgquery::MakeShapeTemplate(**analyzed, scan)) shapes_.Insert(scan.shape, tmpl);
+    if (auto tmpl = pgquery::MakeShapeTemplate(**analyzed, scan)) {
+      tmpl = shapes_.Insert(scan.shape, std::move(tmpl));
+      if (recent_on) recent.Remember(id_, scan.shape, std::move(tmpl));
+    }
   }
   if (!cacheable) return analyzed;
   return cache_.Insert(sql, std::move(analyzed).value());

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <memory>
 #include <string_view>
 
@@ -46,6 +47,7 @@ class PgQueryStatementAnalyzer final : public StatementAnalyzer {
  private:
   const RoutingRules rules_;
   const PgQueryAnalyzerOptions options_;
+  const uint64_t id_;  // tags this analyzer's entries in the threads' RecentShapes
   const pgquery::LexicalFastPath fast_path_;
   pgquery::StatementCache cache_;
   pgquery::StatementCache shapes_;  // shape -> template analysis

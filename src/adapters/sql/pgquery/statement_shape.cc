@@ -2,6 +2,7 @@
 
 #include <array>
 #include <cstdint>
+#include <cstring>
 
 #include "adapters/sql/pgquery/tenant_key_extractor.h"
 
@@ -9,7 +10,6 @@ namespace domicile::pgquery {
 namespace {
 
 constexpr char kMarker = '\x01';
-constexpr size_t kMaxShapeBytes = 8192;
 
 // ASCII only and inline: the scan runs on every statement of the hot path, and the <cctype>
 // calls (one libc call per byte) showed up in its profile. Bytes >= 0x80 end the scan.
@@ -33,6 +33,27 @@ bool Is(char c, uint8_t cls) { return (kCharClass[static_cast<unsigned char>(c)]
 bool IsDigit(char c) { return Is(c, kDigit); }
 bool IsIdentPart(char c) { return Is(c, kIdentPart); }
 bool IsSpace(char c) { return Is(c, kSpace); }
+
+// The end of the unsigned number starting at s[i] (a digit): digits, then maybe a '.' and
+// more digits (`decimal`). npos for what the scan does not model there: 1e5, 0x1, 1.2.3.
+size_t NumberEnd(std::string_view s, size_t i, bool& decimal) {
+  const size_t n = s.size();
+  while (i < n && IsDigit(s[i])) ++i;
+  decimal = i < n && s[i] == '.';
+  if (decimal) {
+    ++i;
+    while (i < n && IsDigit(s[i])) ++i;
+  }
+  if (i < n && (IsIdentPart(s[i]) || s[i] == '.')) return std::string_view::npos;
+  return i;
+}
+
+// Whether another string literal follows the one that ends before s[i], past white space:
+// 'a' 'b' across a newline is one literal in PostgreSQL, which the scan does not model.
+bool StringContinues(std::string_view s, size_t i) {
+  while (i < s.size() && IsSpace(s[i])) ++i;
+  return i < s.size() && s[i] == '\'';
+}
 
 // A template's tenant literal that stands for literal number `index` of a scan.
 std::string Slot(size_t index) {
@@ -108,14 +129,9 @@ bool ScanShapeInto(std::string_view sql, ShapeScan& scan) {
         continue;
       }
       const size_t start = i;
-      while (i < n && IsDigit(s[i])) ++i;
       bool decimal = false;
-      if (i < n && s[i] == '.') {
-        decimal = true;
-        ++i;
-        while (i < n && IsDigit(s[i])) ++i;
-      }
-      if (i < n && (IsIdentPart(s[i]) || s[i] == '.')) return false;  // 1e5, 0x1
+      i = NumberEnd(s, i, decimal);
+      if (i == std::string_view::npos) return false;
       literal(start, decimal ? 'F' : 'I');
       scan.literals.emplace_back(s.substr(start, i - start));
       continue;
@@ -143,10 +159,7 @@ bool ScanShapeInto(std::string_view sql, ShapeScan& scan) {
       }
       if (!closed) return false;
       literal(begin, 'S');
-      // 'a' 'b' across a newline is one literal in PostgreSQL: not modelled.
-      size_t next = i;
-      while (next < n && IsSpace(s[next])) ++next;
-      if (next < n && s[next] == '\'') return false;
+      if (StringContinues(s, i)) return false;
       continue;
     }
     if (c == '"') {
@@ -214,25 +227,76 @@ std::shared_ptr<const StatementInfo> InstantiateShape(const StatementInfo& tmpl,
   // The scanned text is one statement (ScanShape refuses ';' between statements and
   // comments), so the statement's text is the query string itself: no copy of it.
   info->whole_text_is_statement = true;
-  StatementDetail& stmt = info->statements[0];
-  // This text's own literals in the template's slots, written over the copy of the template's
-  // references in place, then tenant and conflict derived by the same code as for a full parse.
+  std::vector<std::string_view> literals(scan.literals.begin(), scan.literals.end());
+  if (!FillInstanceTenants(tmpl.statements[0], literals, info->statements[0])) return nullptr;
+  return info;
+}
+
+bool FillInstanceTenants(const StatementDetail& tmpl, std::span<const std::string_view> literals,
+                         StatementDetail& stmt) {
+  // This text's own literals in the template's slots, then tenant and conflict derived by the
+  // same code as for a full parse.
   std::vector<TenantRef>& refs = stmt.tenant_refs;
   refs.clear();
-  for (const TenantRef& ref : tmpl.statements[0].tenant_refs) {
-    TenantRef value = ref;
-    if (IsSlot(ref)) {
-      size_t index = 0;  // the slot's number, written by Slot()
-      for (size_t i = 1; i < ref.literal.size(); ++i) index = index * 10 + (ref.literal[i] - '0');
-      if (index >= scan.literals.size()) return nullptr;
-      value = TenantRef::Literal(scan.literals[index]);
+  for (const TenantRef& ref : tmpl.tenant_refs) {
+    if (!IsSlot(ref)) {
+      AddDistinct(refs, ref);
+      continue;
     }
-    AddDistinct(refs, std::move(value));
+    size_t index = 0;  // the slot's number, written by Slot()
+    for (size_t i = 1; i < ref.literal.size(); ++i) index = index * 10 + (ref.literal[i] - '0');
+    if (index >= literals.size()) return false;
+    AddDistinct(refs, TenantRef::Literal(std::string(literals[index])));
   }
   stmt.tenant_conflict = false;
   stmt.tenant = TenantRef::None();
   DeriveTenant(stmt);
-  return info;
+  return true;
+}
+
+ShapePattern::ShapePattern(std::string_view shape) : shape_(shape) {
+  size_t from = 0;
+  for (size_t at = shape.find(kMarker); at != std::string_view::npos && at + 1 < shape.size();
+       at = shape.find(kMarker, from)) {
+    segments_.push_back({std::string(shape.substr(from, at - from)), shape[at + 1]});
+    from = at + 2;
+  }
+  segments_.push_back({std::string(shape.substr(from)), 0});
+}
+
+bool ShapePattern::Match(std::string_view body, std::vector<std::string_view>& literals) const {
+  literals.clear();
+  const size_t n = body.size();
+  size_t i = 0;
+  for (const Segment& segment : segments_) {
+    const std::string& fixed = segment.fixed;
+    if (n - i < fixed.size() || std::memcmp(body.data() + i, fixed.data(), fixed.size()) != 0) {
+      return false;
+    }
+    i += fixed.size();
+    if (segment.kind == 0) return i == n;
+    // The literal starts here: ScanShape's checks of the byte before and after it (the fixed
+    // text around it is the shape's own, which ScanShape accepted).
+    const size_t start = i;
+    const char before = start > 0 ? body[start - 1] : ' ';
+    if (segment.kind == 'S') {
+      if (i == n || body[i] != '\'' || IsIdentPart(before) || before == '&') return false;
+      ++i;
+      while (i < n && body[i] != '\'' && body[i] != '\\') ++i;
+      if (i == n || body[i] != '\'') return false;  // unclosed, or a backslash
+      ++i;
+      if (i < n && body[i] == '\'') return false;  // '' inside: ScanShape's path unescapes it
+      if (StringContinues(body, i)) return false;
+      literals.push_back(body.substr(start + 1, i - start - 2));
+      continue;
+    }
+    if (i == n || !IsDigit(body[i]) || IsIdentPart(before)) return false;
+    bool decimal = false;
+    i = NumberEnd(body, i, decimal);
+    if (i == std::string_view::npos || (decimal ? 'F' : 'I') != segment.kind) return false;
+    literals.push_back(body.substr(start, i - start));
+  }
+  return false;  // not reached: the last segment has kind 0
 }
 
 }  // namespace domicile::pgquery

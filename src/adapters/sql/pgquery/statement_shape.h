@@ -3,6 +3,7 @@
 
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -20,6 +21,9 @@ struct ShapeScan {
   std::vector<std::string> literals;  // their values, unquoted, in order
   std::string_view body;              // the text without surrounding space and final ';'
 };
+
+// Longer texts are not scanned: ScanShape declines them.
+inline constexpr size_t kMaxShapeBytes = 8192;
 
 // `sql` without surrounding white space and one final ';': the text the analyzer reports for a
 // single statement.
@@ -47,5 +51,36 @@ std::shared_ptr<const StatementInfo> MakeShapeTemplate(const StatementInfo& info
 // with tenant / tenant_conflict derived from them exactly as the full analysis does.
 std::shared_ptr<const StatementInfo> InstantiateShape(const StatementInfo& tmpl,
                                                       const ShapeScan& scan);
+
+// Writes into `stmt`, a copy of the template's statement `tmpl`, the tenant references of one
+// text of its shape: the template's, each slot holding that text's literal (`literals`: the
+// values, in order), then tenant and tenant_conflict derived as a full analysis does. Only
+// those three fields change, so an instance made for an earlier text of the shape can be
+// written over. False when a slot names a literal the text does not have.
+bool FillInstanceTenants(const StatementDetail& tmpl, std::span<const std::string_view> literals,
+                         StatementDetail& stmt);
+
+// One known shape, recognised in a text without scanning it: the shape's fixed text is
+// compared as it stands (memcmp) and only the literals are lexed, by ScanShape's rules. Match
+// is true only when ScanShape would give this shape; it also declines texts whose string
+// literals hold '' (their values would need a copy), which then take the scan.
+class ShapePattern {
+ public:
+  explicit ShapePattern(std::string_view shape);
+
+  const std::string& shape() const { return shape_; }
+
+  // Whether `body` (StatementBody of the text) has this shape. Then `literals` holds each
+  // literal's value as ScanShape reports it (strings without their quotes), viewing `body`.
+  bool Match(std::string_view body, std::vector<std::string_view>& literals) const;
+
+ private:
+  struct Segment {
+    std::string fixed;  // text up to the next literal, compared byte for byte
+    char kind = 0;      // that literal's marker kind: 'S', 'I', 'F'; 0 after the last one
+  };
+  std::string shape_;
+  std::vector<Segment> segments_;
+};
 
 }  // namespace domicile::pgquery

@@ -5,6 +5,7 @@
 #include <random>
 
 #include "adapters/sql/pgquery/pg_query_statement_analyzer.h"
+#include "adapters/sql/pgquery/recent_shapes.h"
 
 namespace domicile::pgquery {
 namespace {
@@ -154,6 +155,143 @@ TEST(StatementShapeTest, AnalyzerParsesOncePerShape) {
     EXPECT_EQ((*info)->statements[0].tenant, TenantRef::Literal("c" + std::to_string(i)));
   }
   EXPECT_EQ(analyzer.cache_stats().entries, 1u);  // only the first text was parsed and cached
+}
+
+// ShapePattern stands in for a scan: for any text it must agree with ScanShape on whether
+// the text has the pattern's shape, and give the same literal values. Texts are built from
+// pieces chosen to sit on the lexer's edges (names with digits, decimals, strings next to
+// names or other literals, '' escapes, trailing ';' and space).
+TEST(StatementShapeTest, PatternMatchesExactlyTheTextsScanShapeGivesItsShape) {
+  const std::vector<std::string> pieces = {"SELECT ",   "a",       " FROM t WHERE ",
+                                           "tenant_id", " = ",     "x1",
+                                           "1",         "42",      "4.5",
+                                           "7.",        "'q'",     "'it''s'",
+                                           "''",        "'a\\b'",  "E'x'",
+                                           "$1",        " AND ",   ", ",
+                                           "(",         ")",       ".",
+                                           "-",         "&",       " ",
+                                           "\n",        ";",       "a$2",
+                                           "\"Q\"",     "'x' 'y'", "/",
+                                           "e5",        "0"};
+  std::mt19937 rng(11);
+  auto text = [&] {
+    std::string out;
+    const int n = 2 + static_cast<int>(rng() % 9);
+    for (int i = 0; i < n; ++i) out += pieces[rng() % pieces.size()];
+    return out;
+  };
+  std::vector<std::string> texts;
+  for (int i = 0; i < 3000; ++i) texts.push_back(text());
+  // A decimal with no digits after its point may touch a string; one with digits may not.
+  for (const char* edge : {"SELECT 7.'q' FROM t", "SELECT 4.5'q' FROM t", "SELECT 7.'q'x"}) {
+    for (int i = 0; i < 7; ++i) texts.push_back(edge);
+  }
+  // Texts that share shapes: the same frame with other literals.
+  for (int i = 0; i < 300; ++i) {
+    std::string v = std::to_string(rng() % 100);
+    texts.push_back("SELECT a FROM t WHERE tenant_id = " + v + " AND b = '" + v + "'" +
+                    (i % 3 == 0 ? ";" : "") + (i % 5 == 0 ? "  " : ""));
+    texts.push_back("SELECT a FROM t WHERE tenant_id = " + v + ".5 AND b = 'x" + v + "'");
+  }
+  int matched = 0;
+  std::vector<std::string_view> literals;
+  for (size_t p = 0; p < texts.size(); p += 7) {
+    auto pattern_scan = ScanShape(texts[p]);
+    if (!pattern_scan) continue;
+    ShapePattern pattern(pattern_scan->shape);
+    for (size_t t = p % 5; t < texts.size(); t += 5) {
+      const std::string& candidate = texts[t];
+      auto scan = ScanShape(candidate);
+      const bool same_shape = scan && scan->shape == pattern.shape();
+      const bool has_escape =
+          same_shape && StatementBody(candidate).find("''") != std::string_view::npos;
+      const bool got = pattern.Match(StatementBody(candidate), literals);
+      // With '' in the text declining is allowed (the scan answers it then).
+      if (!has_escape || got) {
+        ASSERT_EQ(got, same_shape) << "pattern of [" << texts[p] << "] on [" << candidate << "]";
+      }
+      if (!got) continue;
+      ++matched;
+      ASSERT_EQ(literals.size(), scan->literals.size()) << candidate;
+      for (size_t i = 0; i < literals.size(); ++i) {
+        EXPECT_EQ(literals[i], scan->literals[i]) << candidate;
+      }
+    }
+  }
+  EXPECT_GT(matched, 500);
+}
+
+// A thread's recent shapes answer the second and later texts of a shape. The answers are
+// recycled, so one that a caller still holds must keep its own tenant.
+TEST(StatementShapeTest, RecentShapesNeverChangeAnAnswerSomeoneHolds) {
+  PgQueryStatementAnalyzer analyzer({}, PgQueryAnalyzerOptions{.cache_entries = 64});
+  auto text = [](int i) {
+    return "UPDATE t SET v = v + " + std::to_string(i) + " WHERE tenant_id = 'c" +
+           std::to_string(i) + "'";
+  };
+  std::vector<std::shared_ptr<const StatementInfo>> held;
+  for (int i = 0; i < 40; ++i) {
+    auto info = analyzer.Analyze(text(i));
+    ASSERT_TRUE(info.ok());
+    if (i % 3 == 0) held.push_back(*info);  // some kept, more than RecentShapes::kInstances
+  }
+  for (size_t k = 0; k < held.size(); ++k) {
+    const int i = static_cast<int>(k) * 3;
+    EXPECT_EQ(held[k]->statements[0].tenant, TenantRef::Literal("c" + std::to_string(i)));
+    EXPECT_EQ(held[k]->statements[0].kind, StatementKind::kUpdate);
+    EXPECT_EQ(held[k]->TextOf(0, text(i)), text(i));
+  }
+  EXPECT_EQ(analyzer.cache_stats().entries, 1u);  // parsed once
+}
+
+// Analyzers with different key columns on one thread: each answers by its own rules, even
+// for a text whose shape the other one met first.
+TEST(StatementShapeTest, RecentShapesAreKeptApartPerAnalyzer) {
+  RoutingRules by_org;
+  by_org.default_key_column = "org";
+  PgQueryStatementAnalyzer tenant_keyed({}, PgQueryAnalyzerOptions{.cache_entries = 64});
+  PgQueryStatementAnalyzer org_keyed(by_org, PgQueryAnalyzerOptions{.cache_entries = 64});
+  for (int i = 0; i < 5; ++i) {
+    const std::string v = std::to_string(i);
+    const std::string sql = "SELECT * FROM t WHERE tenant_id = " + v + " AND org = 'o" + v + "'";
+    auto a = tenant_keyed.Analyze(sql);
+    auto b = org_keyed.Analyze(sql);
+    ASSERT_TRUE(a.ok() && b.ok());
+    EXPECT_EQ((*a)->statements[0].tenant, TenantRef::Literal(v)) << sql;
+    EXPECT_EQ((*b)->statements[0].tenant, TenantRef::Literal("o" + v)) << sql;
+  }
+}
+
+// A text whose string literal holds '' takes the scan's path, with the same answer.
+TEST(StatementShapeTest, EscapedQuotesTakeTheScanAndRouteTheSame) {
+  PgQueryStatementAnalyzer analyzer({}, PgQueryAnalyzerOptions{.cache_entries = 64});
+  const std::pair<const char*, const char*> cases[] = {
+      {"plain", "plain"}, {"o''brien", "o'brien"}, {"again", "again"}, {"x''''y", "x''y"}};
+  for (const auto& [written, value] : cases) {
+    std::string sql = std::string("DELETE FROM t WHERE tenant_id = '") + written + "'";
+    auto info = analyzer.Analyze(sql);
+    ASSERT_TRUE(info.ok());
+    EXPECT_EQ((*info)->statements[0].tenant, TenantRef::Literal(value)) << sql;
+  }
+  EXPECT_EQ(analyzer.cache_stats().entries, 1u);
+}
+
+// More shapes in turn than a thread remembers: the oldest are replaced, every answer is still
+// the text's own, and each shape is still parsed once (the shape cache behind keeps them).
+TEST(StatementShapeTest, MoreShapesThanRememberedStillRouteRight) {
+  PgQueryStatementAnalyzer analyzer({}, PgQueryAnalyzerOptions{.cache_entries = 64});
+  const int shapes = static_cast<int>(RecentShapes::kShapes) + 4;
+  for (int round = 0; round < 3; ++round) {
+    for (int s = 0; s < shapes; ++s) {
+      const std::string tenant = "t" + std::to_string(round * 100 + s);
+      const std::string sql =
+          "SELECT c" + std::to_string(s) + " FROM t WHERE tenant_id = '" + tenant + "'";
+      auto info = analyzer.Analyze(sql);
+      ASSERT_TRUE(info.ok());
+      EXPECT_EQ((*info)->statements[0].tenant, TenantRef::Literal(tenant)) << sql;
+    }
+  }
+  EXPECT_EQ(analyzer.cache_stats().entries, static_cast<size_t>(shapes));
 }
 
 }  // namespace
