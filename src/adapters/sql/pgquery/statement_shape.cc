@@ -1,5 +1,6 @@
 #include "adapters/sql/pgquery/statement_shape.h"
 
+#include <algorithm>
 #include <array>
 #include <cstdint>
 #include <cstring>
@@ -234,22 +235,39 @@ std::shared_ptr<const StatementInfo> InstantiateShape(const StatementInfo& tmpl,
 
 bool FillInstanceTenants(const StatementDetail& tmpl, std::span<const std::string_view> literals,
                          StatementDetail& stmt) {
-  // This text's own literals in the template's slots, then tenant and conflict derived by the
-  // same code as for a full parse.
+  // This text's own literals in the template's slots, kept distinct as a full parse keeps
+  // them, then tenant and conflict derived by the same code. Written over what an earlier
+  // text of the shape left (refs beyond `count` are its), reusing the strings' storage.
   std::vector<TenantRef>& refs = stmt.tenant_refs;
-  refs.clear();
+  size_t count = 0;
   for (const TenantRef& ref : tmpl.tenant_refs) {
-    if (!IsSlot(ref)) {
-      AddDistinct(refs, ref);
-      continue;
+    const bool slot = IsSlot(ref);
+    std::string_view value;
+    if (slot) {
+      size_t index = 0;  // the slot's number, written by Slot()
+      for (size_t i = 1; i < ref.literal.size(); ++i) index = index * 10 + (ref.literal[i] - '0');
+      if (index >= literals.size()) return false;
+      value = literals[index];
     }
-    size_t index = 0;  // the slot's number, written by Slot()
-    for (size_t i = 1; i < ref.literal.size(); ++i) index = index * 10 + (ref.literal[i] - '0');
-    if (index >= literals.size()) return false;
-    AddDistinct(refs, TenantRef::Literal(std::string(literals[index])));
+    auto same = [&](const TenantRef& have) {
+      return slot ? have.is_literal() && have.literal == value : have == ref;
+    };
+    if (std::any_of(refs.begin(), refs.begin() + static_cast<ptrdiff_t>(count), same)) continue;
+    if (count == refs.size()) refs.emplace_back();
+    TenantRef& out = refs[count++];
+    if (slot) {
+      out.kind = TenantRef::Kind::kLiteral;
+      out.literal.assign(value);
+      out.param = 0;
+    } else {
+      out = ref;
+    }
   }
+  refs.resize(count);
   stmt.tenant_conflict = false;
-  stmt.tenant = TenantRef::None();
+  stmt.tenant.kind = TenantRef::Kind::kNone;
+  stmt.tenant.literal.clear();
+  stmt.tenant.param = 0;
   DeriveTenant(stmt);
   return true;
 }
