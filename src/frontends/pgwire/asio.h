@@ -1,6 +1,8 @@
 // The one place that includes Boost.Asio, with the aliases the pgwire front end uses.
 #pragma once
 
+// The order matters, so the formatter may not sort these.
+// clang-format off
 #include <chrono>
 #include <string>
 #include <string_view>
@@ -8,6 +10,8 @@
 
 #include "frontends/pgwire/awaitable_frames.h"  // before Asio: it specializes Asio
 #include <boost/asio.hpp>
+#include <boost/version.hpp>
+// clang-format on
 
 namespace domicile::pgwire {
 
@@ -39,14 +43,58 @@ inline auto Await(ErrorCode& ec) { return asio::redirect_error(kUseAwaitable, ec
 // How much one socket read asks for.
 inline constexpr size_t kReadChunk = 16 * 1024;
 
-// co_await ReadSome(socket, at, ec): reads up to kReadChunk bytes into `at`, waiting for
+#if BOOST_VERSION == 107400
+// The completion handler of a read awaited with AwaitRead. While the read is pending it owns
+// the coroutine stack, as Asio's own awaitable_handler does; on completion it stores the
+// outcome in the waiting coroutine's variables and resumes that coroutine. Asio's
+// use_awaitable runs every operation's initiation as a coroutine of its own (a frame to
+// allocate, start, return a value from and pop, per wait); this skips that frame.
+class ResumeAfterRead : public asio::detail::awaitable_thread<Executor> {
+ public:
+  ResumeAfterRead(asio::detail::awaitable_thread<Executor>* waiting, size_t& n, ErrorCode& ec)
+      : asio::detail::awaitable_thread<Executor>(std::move(*waiting)), n_(&n), ec_(&ec) {}
+
+  void operator()(const ErrorCode& ec, size_t n) {
+    *ec_ = ec;
+    *n_ = n;
+    this->top_of_stack_->attach_thread(this);
+    this->pump();
+  }
+
+ private:
+  size_t* n_;
+  ErrorCode* ec_;
+};
+#endif
+
+// `co_await AwaitRead(socket, buffers, n, ec);` in a pgwire coroutine: reads what `buffers`
+// take, waiting for at least a byte; then `n` holds the count and `ec` the error. `n` and
+// `ec` are the coroutine's own variables.
+template <typename Buffers>
+auto AwaitRead(Socket& socket, const Buffers& buffers, size_t& n, ErrorCode& ec) {
+#if BOOST_VERSION == 107400
+  // Asio's awaitable frames run a function of this form once the coroutine has suspended
+  // (awaitable_frame_base::await_transform), the hook its own operations start from.
+  return [&socket, buffers, &n, &ec](asio::detail::awaitable_frame_base<Executor>* frame)
+             -> asio::detail::awaitable_thread<Executor>* {
+    socket.async_read_some(buffers, ResumeAfterRead(frame->detach_thread(), n, ec));
+    return nullptr;
+  };
+#else
+  return [](Socket& s, Buffers b, size_t& count, ErrorCode& error) -> awaitable<void> {
+    count = co_await s.async_read_some(b, Await(error));
+  }(socket, buffers, n, ec);
+#endif
+}
+
+// co_await ReadSome(socket, at, n, ec): reads up to kReadChunk bytes into `at`, waiting for
 // them. Asio 1.74 tries a recv() before it waits (and stops only at end of file), so a read
 // that has to wait costs one recv() that fails with EAGAIN. Skipping it after a short read
 // (the socket looked drained) was tried and reverted: when the peer's data and its FIN arrive
 // before the read, the short read leaves the FIN pending with no edge left for epoll to report
 // (Asio registers no EPOLLRDHUP), and the next read waits forever (asio_read_test.cc).
-inline auto ReadSome(Socket& socket, char* at, ErrorCode& ec) {
-  return socket.async_read_some(asio::buffer(at, kReadChunk), Await(ec));
+inline auto ReadSome(Socket& socket, char* at, size_t& n, ErrorCode& ec) {
+  return AwaitRead(socket, asio::buffer(at, kReadChunk), n, ec);
 }
 
 // Writes what the socket's send buffer takes now (nearly always all of it) and drops that

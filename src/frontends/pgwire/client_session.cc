@@ -77,7 +77,8 @@ awaitable<Status> ClientSession::ReadMessage(FrontendMessage& message) {
     if (std::optional<Status> got = NextBufferedMessage(message)) co_return std::move(*got);
     if (!FlushClientNow()) co_await FlushClient();
     ErrorCode ec;
-    size_t n = co_await ReadMore(ec);
+    size_t n = 0;
+    co_await ReadMore(n, ec);
     if (Status st = ReadDone(n, ec); !st.ok()) co_return st;
   }
 }
@@ -354,7 +355,8 @@ awaitable<void> ClientSession::Run() {
       if (!got) {
         if (!FlushClientNow()) co_await FlushClient();
         ErrorCode ec;
-        size_t n = co_await ReadMore(ec);
+        size_t n = 0;
+        co_await ReadMore(n, ec);
         Status read = ReadDone(n, ec);
         if (read.ok()) continue;
         got = std::move(read);

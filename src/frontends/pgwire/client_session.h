@@ -78,9 +78,11 @@ class ClientSession : public std::enable_shared_from_this<ClientSession> {
 
   // Reads the next client message into `message` (views valid until the next read).
   awaitable<Status> ReadMessage(FrontendMessage& message);
-  // ReadMessage's wait in two halves, for Run's loop: `co_await ReadMore(ec)` reads more
+  // ReadMessage's wait in two halves, for Run's loop: `co_await ReadMore(n, ec)` reads more
   // bytes from the client, ReadDone takes them (a failure closes the session).
-  auto ReadMore(ErrorCode& ec) { return ReadSome(socket_, decoder_.Prepare(kReadChunk), ec); }
+  auto ReadMore(size_t& n, ErrorCode& ec) {
+    return ReadSome(socket_, decoder_.Prepare(kReadChunk), n, ec);
+  }
   Status ReadDone(size_t n, const ErrorCode& ec);
   // The same for a message already buffered, without waiting: nullopt when more bytes are
   // needed (then ReadMessage).

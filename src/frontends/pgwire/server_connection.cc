@@ -262,7 +262,8 @@ awaitable<Result<BackendFrame>> ServerConnection::ReadFrame() {
   while (true) {
     if (auto frame = TryReadFrame()) co_return std::move(*frame);
     ErrorCode ec;
-    size_t n = co_await ReadMore(ec);
+    size_t n = 0;
+    co_await ReadMore(n, ec);
     if (Status st = ReadDone(n, ec); !st.ok()) co_return st;
   }
 }

@@ -56,13 +56,14 @@ class ServerConnection {
   // The next whole message from the server; its views stay valid until the next call.
   awaitable<Result<BackendFrame>> ReadFrame();
   // ReadFrame's wait in two halves, for a caller already in a coroutine (the relay), so the
-  // wait needs no coroutine frame of its own: `size_t n = co_await conn.ReadMore(ec);` then
+  // wait needs no coroutine frame of its own: `co_await conn.ReadMore(n, ec);` then
   // `Status st = conn.ReadDone(n, ec);`, then TryReadFrame again.
-  auto ReadMore(ErrorCode& ec) {
+  auto ReadMore(size_t& n, ErrorCode& ec) {
     bool at_message_start = reader_.buffered() == 0;
-    return socket_.async_read_some(
+    return AwaitRead(
+        socket_,
         ServerReadBuffer{asio::buffer(reader_.Prepare(kReadChunk), kReadChunk), at_message_start},
-        Await(ec));
+        n, ec);
   }
   Status ReadDone(size_t n, const ErrorCode& ec);
   // True when bytes of a next message are buffered already.

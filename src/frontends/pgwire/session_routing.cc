@@ -387,7 +387,8 @@ awaitable<Status> ClientSession::Relay() {
       if (!frame) {
         if (!FlushClientNow()) co_await FlushClient();
         ErrorCode ec;
-        size_t n = co_await server_->ReadMore(ec);
+        size_t n = 0;
+        co_await server_->ReadMore(n, ec);
         Status read = server_->ReadDone(n, ec);
         if (read.ok()) continue;  // take what arrived from the top
         frame.emplace(std::move(read));

@@ -33,10 +33,10 @@ class ReadSomeTest : public ::testing::Test {
       ErrorCode ec;
       size_t n = 0;
       if (as_server) {
-        n = co_await reader_.async_read_some(
-            ServerReadBuffer{asio::buffer(buffer.data(), buffer.size()), true}, Await(ec));
+        co_await AwaitRead(
+            reader_, ServerReadBuffer{asio::buffer(buffer.data(), buffer.size()), true}, n, ec);
       } else {
-        n = co_await ReadSome(reader_, buffer.data(), ec);
+        co_await ReadSome(reader_, buffer.data(), n, ec);
       }
       if (ec) {
         error_ = ec;
