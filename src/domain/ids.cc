@@ -1,13 +1,16 @@
 #include "domain/ids.h"
 
-#include <cctype>
-
 namespace domicile {
 namespace {
 
-char Lower(char c) { return static_cast<char>(std::tolower(static_cast<unsigned char>(c))); }
-char Upper(char c) { return static_cast<char>(std::toupper(static_cast<unsigned char>(c))); }
-bool IsAlnum(char c) { return std::isalnum(static_cast<unsigned char>(c)) != 0; }
+// ASCII only, as the "C" locale has it whatever locale the process runs in: ids are ASCII,
+// and IsNormalizedId runs on every statement that names its tenant (<cctype> is a libc call
+// per byte).
+char Lower(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; }
+char Upper(char c) { return c >= 'a' && c <= 'z' ? static_cast<char>(c - 'a' + 'A') : c; }
+bool IsAlnum(char c) {
+  return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
 
 // Shows an offending value safely: control bytes and non-ASCII become \xNN.
 std::string Printable(std::string_view raw) {
