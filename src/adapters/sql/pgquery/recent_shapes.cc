@@ -37,35 +37,33 @@ void RecentShapes::Remember(uint64_t owner, std::string_view shape,
 }
 
 std::shared_ptr<const StatementInfo> RecentShapes::Instance(Entry& entry) {
-  const StatementDetail& tmpl = entry.tmpl->statements[0];
-  auto fresh = [&] {
-    auto info = std::make_shared<StatementInfo>(*entry.tmpl);
-    info->whole_text_is_statement = true;  // as InstantiateShape: the text is the statement
-    return info;
-  };
   // Most often the next one is free: sessions drop an answer when their statement is done.
+  // When every instance is held (more statements of this shape in flight than kInstances),
+  // a new one takes the next slot; its old occupant lives on with its holders.
+  size_t chosen = entry.next_instance;
+  bool reuse = false;
   for (size_t k = 0; k < kInstances; ++k) {
     const size_t i = (entry.next_instance + k) % kInstances;
-    std::shared_ptr<StatementInfo>& slot = entry.instances[i];
-    if (!slot) {
-      slot = fresh();
-    } else if (slot.use_count() == 1) {
-      // The last other holder let go with a release; this makes its reads of the object
-      // happen before the writes below.
-      std::atomic_thread_fence(std::memory_order_acquire);
-    } else {
-      continue;
+    const std::shared_ptr<StatementInfo>& slot = entry.instances[i];
+    if (!slot || slot.use_count() == 1) {
+      chosen = i;
+      reuse = slot != nullptr;
+      break;
     }
-    if (!FillInstanceTenants(tmpl, literals_, slot->statements[0])) return nullptr;
-    entry.next_instance = (i + 1) % kInstances;
-    return slot;
   }
-  // Every instance is held (more statements of this shape in flight than kInstances): a new
-  // one takes the next slot; its old occupant lives on with its holders.
-  std::shared_ptr<StatementInfo>& slot = entry.instances[entry.next_instance];
-  slot = fresh();
-  entry.next_instance = (entry.next_instance + 1) % kInstances;
-  if (!FillInstanceTenants(tmpl, literals_, slot->statements[0])) return nullptr;
+  std::shared_ptr<StatementInfo>& slot = entry.instances[chosen];
+  if (reuse) {
+    // The last other holder let go with a release; this makes its reads of the object
+    // happen before the writes below.
+    std::atomic_thread_fence(std::memory_order_acquire);
+  } else {
+    slot = std::make_shared<StatementInfo>(*entry.tmpl);
+    slot->whole_text_is_statement = true;  // as InstantiateShape: the text is the statement
+  }
+  entry.next_instance = (chosen + 1) % kInstances;
+  if (!FillInstanceTenants(entry.tmpl->statements[0], literals_, slot->statements[0])) {
+    return nullptr;
+  }
   return slot;
 }
 
