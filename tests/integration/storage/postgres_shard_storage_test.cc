@@ -56,7 +56,9 @@ TEST(PostgresShardStorageTest, SilentServerHitsTheConnectTimeout) {
   auto elapsed = Clock::now() - start;
   ASSERT_FALSE(session.ok());
   EXPECT_EQ(session.status().code(), StatusCode::kUnavailable) << session.status().ToString();
-  EXPECT_GE(elapsed, std::chrono::milliseconds(1500));
+  // libpq counts the timeout in whole seconds of wall-clock time (time(NULL)): when a second
+  // ticks over between its start and its wait, 2 s is a little over 1 s (seen under load).
+  EXPECT_GE(elapsed, std::chrono::milliseconds(900));
   EXPECT_LT(elapsed, std::chrono::seconds(6));
 }
 
