@@ -160,14 +160,20 @@ bool ServerPools::Park(std::unique_ptr<ServerConnection>& conn, LeasePtr& lease)
   return true;  // taken already: the session finds its lease spent
 }
 
-std::unique_ptr<ServerConnection> ServerPools::Unpark(const LeasePtr& lease) {
+std::unique_ptr<ServerConnection> ServerPools::Unpark(const LeasePtr& lease,
+                                                      std::optional<std::string_view> address) {
   int parked = Lease::kParked;
   if (!lease || !lease->state.compare_exchange_strong(parked, Lease::kInUse)) {
     return nullptr;  // spent: kept by the session as Park's hint of its pool
   }
   std::unique_ptr<ServerConnection> conn = std::move(lease->conn);
   // No clock read per transaction: Sweep retires a parked connection past server_lifetime.
-  if (stopped_ || lease->pool->retired.load() || conn->broken()) {
+  // A pool is retired only when someone asks for the shard's new address (PoolFor), which a
+  // session taking back its parked connection never does: the address is compared here (the
+  // pool's is set before the pool is shared and never changes), so traffic follows a changed
+  // address at the next transaction.
+  const Pool& pool = *lease->pool;
+  if (stopped_ || pool.retired.load() || (address && *address != pool.address) || conn->broken()) {
     EndLease(lease);
     Release(std::move(conn), false);  // closed: to an old address, or broken
     return nullptr;

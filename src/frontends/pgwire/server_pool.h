@@ -9,7 +9,9 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "domain/shard.h"
@@ -85,8 +87,11 @@ class ServerPools {
   bool Park(std::unique_ptr<ServerConnection>& conn, LeasePtr& lease);
   // Takes back the connection parked in `lease`; null when another session or the recycler
   // took it meanwhile (the lease is spent), or when it may not be used any more (then it is
-  // closed here). A session keeps a spent lease for Park (it names the pool).
-  std::unique_ptr<ServerConnection> Unpark(const LeasePtr& lease);
+  // closed here): its pool retired, or, given `address` (the shard's address in the session's
+  // catalog), its pool is for another address. A session keeps a spent lease for Park (it
+  // names the pool).
+  std::unique_ptr<ServerConnection> Unpark(const LeasePtr& lease,
+                                           std::optional<std::string_view> address = {});
   // The session gives up its lease on the connection it holds (to Release it): spent.
   static void EndLease(const LeasePtr& lease);
 

@@ -199,9 +199,10 @@ bool ClientSession::AttachIdle(const Shard& shard) {
     ServerPools::LeasePtr lease = std::move(parked_[i].lease);
     attached_shard_.swap(parked_[i].shard);  // no copy of the id
     parked_.erase(parked_.begin() + static_cast<long>(i));
-    std::unique_ptr<ServerConnection> conn = ctx_.pools.Unpark(lease);
+    std::unique_ptr<ServerConnection> conn = ctx_.pools.Unpark(lease, shard.address);
     lease_ = std::move(lease);  // server_'s now, or spent (then the hint)
-    if (!conn) {                // another session took it meanwhile
+    // Null: another session took it meanwhile, or the shard's address changed.
+    if (!conn) {
       attached_shard_.clear();
       break;
     }

@@ -7,6 +7,8 @@
 #include <set>
 #include <thread>
 
+#include "adapters/catalog/sqlite/sqlite_catalog_store.h"
+#include "contract/catalog_store_fixtures.h"
 #include "integration/pgwire/pgwire_cluster.h"
 #include "support/pg_client.h"
 
@@ -185,6 +187,69 @@ TEST_F(PgwireAffinityWidePoolTest, AClientAlternatingBetweenShardsKeepsOneOnEach
     auto [idle, active] = PoolCounts(a, shard);
     EXPECT_GE(idle, 1) << shard;
     EXPECT_EQ(active, 0) << shard;
+  }
+}
+
+class PgwireReaddressTest : public PgwireTest {
+ protected:
+  static void SetUpTestSuite() { StartRouter(""); }
+  static void TearDownTestSuite() { StopRouter(); }
+
+  // Gives shard `id` the address of shard `like` (another server and database), through the
+  // router's catalog as an operator's `catalog apply` does: a failover to a new primary looks
+  // like this to the router.
+  static void Readdress(const std::string& id, const std::string& like) {
+    auto store = SqliteCatalogStore::Open(router().dir().Sub("data") + "/catalog.db");
+    ASSERT_TRUE(store.ok()) << store.status().ToString();
+    auto map = (*store)->Load();
+    ASSERT_TRUE(map.ok()) << map.status().ToString();
+    const Shard* current = map->FindShard(id);
+    const Shard* other = map->FindShard(like);
+    ASSERT_TRUE(current != nullptr && other != nullptr);
+    Shard shard = *current;
+    shard.address = other->address;
+    CommitOrFail(**store, CatalogChange{{PutShard{shard}}, "readdress test"});
+  }
+};
+
+// After a shard's address changes, its tenants' next transactions go to the new address, also
+// for a client whose connection to the old one is parked between its transactions (affinity
+// must not keep it there), and that connection is closed. A transaction running across the
+// change finishes where it began.
+TEST_F(PgwireReaddressTest, TransactionsFollowAChangedShardAddressAndOldConnectionsClose) {
+  PgClient parked(ConninfoFor("e1"));
+  PgClient busy(ConninfoFor("e2"));  // the same shard, eu-1 (server A, database eu1)
+  ASSERT_TRUE(parked.connected() && busy.connected());
+  const std::string parked_pid = BackendPid(parked);
+  EXPECT_EQ(parked.Exec("SELECT current_database()").Scalar(), "eu1");
+  ASSERT_TRUE(busy.Exec("BEGIN").ok);
+  ASSERT_TRUE(busy.Exec("INSERT INTO notes (tenant_id, id) VALUES ('e2', 9401)").ok);
+
+  Readdress("eu-1", "br-1");                       // now server B, database br1
+  std::this_thread::sleep_for(milliseconds(300));  // past catalog_ttl_ms (20), with room
+
+  PgResult r = parked.Exec("SELECT current_database()");
+  EXPECT_EQ(r.Scalar(), "br1") << r.Describe();
+  bool closed = false;
+  for (auto deadline = Clock::now() + std::chrono::seconds(5); Clock::now() < deadline;) {
+    if (!BackendAlive("eu-1", parked_pid)) {
+      closed = true;
+      break;
+    }
+    std::this_thread::sleep_for(milliseconds(50));
+  }
+  EXPECT_TRUE(closed) << "backend " << parked_pid << " at the old address still open";
+
+  // The transaction that was running across the change commits where it began...
+  r = busy.Exec("COMMIT");
+  EXPECT_TRUE(r.ok) << r.Describe();
+  EXPECT_EQ(cluster().shard("eu-1").server->Scalar(
+                "SELECT count(*) FROM notes WHERE tenant_id = 'e2' AND id = 9401", "eu1"),
+            "1");
+  // ...and the next ones of both clients go to the new address, transaction after transaction.
+  for (int i = 0; i < 3; ++i) {
+    EXPECT_EQ(busy.Exec("SELECT current_database()").Scalar(), "br1");
+    EXPECT_EQ(parked.Exec("SELECT current_database()").Scalar(), "br1");
   }
 }
 
