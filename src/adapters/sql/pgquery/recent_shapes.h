@@ -17,7 +17,7 @@ namespace domicile::pgquery {
 // scripts, an ORM's queries with inlined literals). For a text of a shape met here lately the
 // answer takes a compare of the shape's fixed text, a lex of the literals and a rewrite of the
 // tenant in an instance made before: no shape scan, no hash, no lock, no allocation. Other
-// texts cost a compare per remembered shape and go on to the scan (the analyzer's shape cache).
+// texts cost a compare per remembered shape and go on through the rest of the analyzer.
 //
 // One per thread (ForThisThread), never shared: instances are written over only when this
 // thread holds the last reference to them. Entries are tagged with the analyzer that made
