@@ -31,6 +31,16 @@ bool BackendAlive(const std::string& shard, const std::string& pid) {
   return counts[shard] == "1";
 }
 
+// Whether the backend `pid` on `shard` is gone within `timeout`, asked every 50 ms.
+bool BackendClosesWithin(const std::string& shard, const std::string& pid,
+                         std::chrono::milliseconds timeout) {
+  for (auto deadline = Clock::now() + timeout; Clock::now() < deadline;) {
+    if (!BackendAlive(shard, pid)) return true;
+    std::this_thread::sleep_for(milliseconds(50));
+  }
+  return !BackendAlive(shard, pid);
+}
+
 // SHOW domicile.pools' (idle, active) for `shard`.
 std::pair<int, int> PoolCounts(PgClient& client, const std::string& shard) {
   PgResult r = client.Exec("SHOW domicile.pools");
@@ -100,15 +110,8 @@ TEST_F(PgwireAffinityRecyclerTest, AParkedConnectionIdleForIdleTimeoutIsClosed) 
   const std::string pid = BackendPid(a);
   ASSERT_TRUE(BackendAlive("br-1", pid));
   // idle_timeout is 300 ms and the recycler looks every second.
-  bool closed = false;
-  for (auto deadline = Clock::now() + std::chrono::seconds(5); Clock::now() < deadline;) {
-    std::this_thread::sleep_for(milliseconds(200));
-    if (!BackendAlive("br-1", pid)) {
-      closed = true;
-      break;
-    }
-  }
-  EXPECT_TRUE(closed) << "backend " << pid << " still open on br-1";
+  EXPECT_TRUE(BackendClosesWithin("br-1", pid, std::chrono::seconds(5)))
+      << "backend " << pid << " still open on br-1";
   // The client did not notice: its next transaction gets a new connection.
   const std::string next = BackendPid(a);
   EXPECT_FALSE(next.empty());
@@ -230,15 +233,8 @@ TEST_F(PgwireReaddressTest, TransactionsFollowAChangedShardAddressAndOldConnecti
 
   PgResult r = parked.Exec("SELECT current_database()");
   EXPECT_EQ(r.Scalar(), "br1") << r.Describe();
-  bool closed = false;
-  for (auto deadline = Clock::now() + std::chrono::seconds(5); Clock::now() < deadline;) {
-    if (!BackendAlive("eu-1", parked_pid)) {
-      closed = true;
-      break;
-    }
-    std::this_thread::sleep_for(milliseconds(50));
-  }
-  EXPECT_TRUE(closed) << "backend " << parked_pid << " at the old address still open";
+  EXPECT_TRUE(BackendClosesWithin("eu-1", parked_pid, std::chrono::seconds(5)))
+      << "backend " << parked_pid << " at the old address still open";
 
   // The transaction that was running across the change commits where it began...
   r = busy.Exec("COMMIT");
