@@ -73,6 +73,37 @@ void BM_KeyedLiteral(benchmark::State& state) {
 }
 BENCHMARK(BM_KeyedLiteral);
 
+// pgbench's TPC-B-like statements with new values each time, through the whole analyzer:
+// after their first texts they are recognised by shape (RecentShapes), not scanned by the fast
+// path. Nine shapes in turn, as pgbench -M simple sends them (a negative delta is a shape).
+void BM_UnkeyedLiterals(benchmark::State& state) {
+  PgQueryStatementAnalyzer analyzer({});
+  std::vector<std::string> texts;
+  for (int i = 0; i < 64; ++i) {
+    const std::string aid = std::to_string(i * 7919 % 100000 + 1);
+    const std::string delta = std::to_string(i % 2 ? -(i * 37 % 5000) : i * 37 % 5000);
+    const std::string tid = std::to_string(i % 10 + 1);
+    texts.push_back("UPDATE pgbench_accounts SET abalance = abalance + " + delta +
+                    " WHERE aid = " + aid + ";");
+    texts.push_back("SELECT abalance FROM pgbench_accounts WHERE aid = " + aid + ";");
+    texts.push_back("UPDATE pgbench_tellers SET tbalance = tbalance + " + delta +
+                    " WHERE tid = " + tid + ";");
+    texts.push_back("UPDATE pgbench_branches SET bbalance = bbalance + " + delta +
+                    " WHERE bid = 1;");
+    texts.push_back("INSERT INTO pgbench_history (tid, bid, aid, delta, mtime) VALUES (" + tid +
+                    ", 1, " + aid + ", " + delta + ", CURRENT_TIMESTAMP);");
+  }
+  size_t i = 0;
+  for (auto _ : state) {
+    auto result = analyzer.Analyze(texts[i++ % texts.size()]);
+    if (!result.ok() || !(*result)->statements[0].tenant.is_none()) {
+      state.SkipWithError("text not analyzed");
+    }
+    benchmark::DoNotOptimize(result);
+  }
+}
+BENCHMARK(BM_UnkeyedLiterals);
+
 // The steady state of a hot query: one shard lock, one hash lookup, one shared_ptr copy.
 void BM_CacheHit(benchmark::State& state) {
   // Shared by the threads of a run; its thread-safe static initialization parses once.

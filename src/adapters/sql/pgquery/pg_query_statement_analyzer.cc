@@ -67,8 +67,8 @@ PgQueryStatementAnalyzer::PgQueryStatementAnalyzer(RoutingRules rules,
 Result<std::shared_ptr<const StatementInfo>> PgQueryStatementAnalyzer::Analyze(
     std::string_view sql) {
   // A text of a shape this thread met lately: asked first, as the cheapest answer of all
-  // (recent_shapes.h). It holds only shapes whose texts needed the scan, and only while the
-  // shape cache it stands in front of is on.
+  // (recent_shapes.h). It holds the shapes of texts that needed the scan and of some the
+  // fast path answered, and only while the shape cache it stands in front of is on.
   const bool shapes_on = options_.shape_cache && sql.size() <= options_.max_sql_bytes;
   const bool recent_on = shapes_on && options_.cache_entries > 0;
   pgquery::RecentShapes& recent = pgquery::RecentShapes::ForThisThread();
@@ -79,11 +79,18 @@ Result<std::shared_ptr<const StatementInfo>> PgQueryStatementAnalyzer::Analyze(
   // would evict the hot, parameterized statements. Asked first: it answers from the text
   // alone, cheaper than the cache's hash and lock, and for the texts it answers the cache
   // could only miss.
-  if (options_.lexical_fast_path && sql.size() <= options_.max_sql_bytes) {
-    if (auto fast = fast_path_.TryAnswer(sql)) return fast;
-  }
   // Kept per thread for its capacity: the scan runs on every keyed statement.
   thread_local pgquery::ShapeScan scan;
+  if (options_.lexical_fast_path && sql.size() <= options_.max_sql_bytes) {
+    if (auto fast = fast_path_.TryAnswer(sql)) {
+      // Its shape's later texts are then answered by RecentShapes: a compare instead of the
+      // fast path's scan of the whole text (the answer names no tenant: the same for all).
+      if (recent_on && recent.TakeAnswerCredit() && pgquery::ScanShapeInto(sql, scan)) {
+        recent.RememberAnswer(id_, scan.shape, fast);
+      }
+      return fast;
+    }
+  }
   const bool scanned = shapes_on && pgquery::ScanShapeInto(sql, scan);
   // A text with literal values seldom comes again as it is (the text cache would hash all of
   // it under its lock only to miss): its shape is asked first. A text without any is its own

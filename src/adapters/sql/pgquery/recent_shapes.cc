@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cstring>
 #include <utility>
 
 namespace domicile::pgquery {
@@ -13,19 +14,52 @@ RecentShapes& RecentShapes::ForThisThread() {
 
 std::shared_ptr<const StatementInfo> RecentShapes::Find(uint64_t owner, std::string_view sql) {
   if (sql.size() > kMaxShapeBytes) return nullptr;
-  std::string_view body;
-  for (size_t i = 0; i < used_; ++i) {
-    if (owners_[i] != owner) continue;
-    if (body.empty()) body = StatementBody(sql);
-    if (entries_[i].pattern->Match(body, literals_)) return Instance(entries_[i]);
+  const std::string_view body = StatementBody(sql);
+  const Bytes16 first = FirstBytes(body);
+  auto matches = [&](size_t i) {
+    const Head& head = heads_[i];
+    const uint64_t differ =
+        ((first[0] ^ head.bytes[0]) & head.mask[0]) | ((first[1] ^ head.bytes[1]) & head.mask[1]);
+    return differ == 0 && owners_[i] == owner && entries_[i].pattern->Match(body, literals_);
+  };
+  // The entry that answered last is asked first: one shape is often most of a thread's texts.
+  size_t found = kShapes;
+  if (used_ > 0 && matches(last_found_)) found = last_found_;
+  for (size_t i = 0; found == kShapes && i < used_; ++i) {
+    if (i != last_found_ && matches(i)) found = i;
   }
-  return nullptr;
+  if (found == kShapes) {
+    answer_credit_ = std::min(answer_credit_ + 1, kMaxAnswerCredit);
+    return nullptr;
+  }
+  last_found_ = found;
+  Entry& entry = entries_[found];
+  if (entry.tmpl_is_answer) return entry.tmpl;
+  return Instance(entry);
 }
 
 void RecentShapes::Remember(uint64_t owner, std::string_view shape,
                             std::shared_ptr<const StatementInfo> tmpl) {
+  if (Entry* entry = Replace(owner, shape)) entry->tmpl = std::move(tmpl);
+}
+
+bool RecentShapes::TakeAnswerCredit() {
+  if (answer_credit_ < kAnswerCost) return false;
+  answer_credit_ -= kAnswerCost;
+  return true;
+}
+
+void RecentShapes::RememberAnswer(uint64_t owner, std::string_view shape,
+                                  std::shared_ptr<const StatementInfo> answer) {
+  if (Entry* entry = Replace(owner, shape)) {
+    entry->tmpl = std::move(answer);
+    entry->tmpl_is_answer = true;
+  }
+}
+
+RecentShapes::Entry* RecentShapes::Replace(uint64_t owner, std::string_view shape) {
   for (size_t i = 0; i < used_; ++i) {
-    if (owners_[i] == owner && entries_[i].pattern->shape() == shape) return;
+    if (owners_[i] == owner && entries_[i].pattern->shape() == shape) return nullptr;
   }
   used_ = std::max(used_, next_entry_ + 1);
   owners_[next_entry_] = owner;
@@ -33,7 +67,8 @@ void RecentShapes::Remember(uint64_t owner, std::string_view shape,
   next_entry_ = (next_entry_ + 1) % kShapes;
   entry = Entry{};
   entry.pattern = std::make_unique<ShapePattern>(shape);
-  entry.tmpl = std::move(tmpl);
+  heads_[&entry - entries_.data()] = HeadOf(entry.pattern->head());
+  return &entry;
 }
 
 std::shared_ptr<const StatementInfo> RecentShapes::Instance(Entry& entry) {
@@ -65,6 +100,27 @@ std::shared_ptr<const StatementInfo> RecentShapes::Instance(Entry& entry) {
     return nullptr;
   }
   return slot;
+}
+
+RecentShapes::Bytes16 RecentShapes::FirstBytes(std::string_view text) {
+  Bytes16 words;
+  if (text.size() >= 16) {
+    std::memcpy(words.data(), text.data(), 16);
+    return words;
+  }
+  std::array<char, 16> bytes{};
+  std::memcpy(bytes.data(), text.data(), text.size());
+  std::memcpy(words.data(), bytes.data(), 16);
+  return words;
+}
+
+RecentShapes::Head RecentShapes::HeadOf(std::string_view fixed) {
+  std::array<unsigned char, 16> mask{};
+  std::memset(mask.data(), 0xff, std::min<size_t>(fixed.size(), 16));
+  Head head;
+  head.bytes = FirstBytes(fixed);
+  std::memcpy(head.mask.data(), mask.data(), 16);
+  return head;
 }
 
 }  // namespace domicile::pgquery

@@ -69,6 +69,8 @@ class ShapePattern {
   explicit ShapePattern(std::string_view shape);
 
   const std::string& shape() const { return shape_; }
+  // The fixed text every matching body starts with (up to the first literal).
+  std::string_view head() const { return segments_.front().fixed; }
 
   // Whether `body` (StatementBody of the text) has this shape. Then `literals` holds each
   // literal's value as ScanShape reports it (strings without their quotes), viewing `body`.

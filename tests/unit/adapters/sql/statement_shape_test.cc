@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <random>
+#include <thread>
 
 #include "adapters/sql/pgquery/pg_query_statement_analyzer.h"
 #include "adapters/sql/pgquery/recent_shapes.h"
@@ -298,6 +299,82 @@ TEST(StatementShapeTest, MoreShapesThanRememberedStillRouteRight) {
     }
   }
   EXPECT_EQ(analyzer.cache_stats().entries, static_cast<size_t>(shapes));
+}
+
+// A text the lexical fast path answers names no tenant, and so does every text of its shape:
+// later ones are answered from RecentShapes, also those whose literals hold words that make
+// the fast path decline (a key column's name, "domicile", a comment's marks), with the answer
+// a full parse gives them, and none of them is parsed.
+TEST(StatementShapeTest, FastPathShapesAnswerEveryTextOfTheShapeLikeAFullParse) {
+  PgQueryStatementAnalyzer analyzer({}, PgQueryAnalyzerOptions{.cache_entries = 64});
+  const std::vector<std::string> shapes = {
+      "SELECT v FROM t WHERE name = {s} AND id = {n}",
+      "UPDATE t SET name = {s} WHERE id = {n}",
+      "INSERT INTO t (id, name) VALUES ({n}, {s})",
+      "DELETE FROM t WHERE name = {s}",
+  };
+  const std::vector<std::string> strings = {
+      "plain", "tenant_id", "domicile.tenant", "/* domicile.tenant=9 */", "-- x", "temp; into", ""};
+  size_t k = 0;
+  for (const std::string& shape : shapes) {
+    for (size_t round = 0; round < strings.size() * 2; ++round, ++k) {
+      std::string text;
+      for (size_t i = 0; i < shape.size(); ++i) {
+        if (shape[i] != '{') {
+          text += shape[i];
+          continue;
+        }
+        text += shape[i + 1] == 'n' ? std::to_string(k) : "'" + strings[k % strings.size()] + "'";
+        i += 2;
+      }
+      auto full = Parser().Analyze(text);
+      ASSERT_TRUE(full.ok()) << text;
+      auto fast = analyzer.Analyze(text);
+      ASSERT_TRUE(fast.ok()) << text;
+      ExpectSameRouting(**fast, **full, text);
+      EXPECT_FALSE((*fast)->statements[0].tenant_conflict) << text;
+      EXPECT_TRUE((*fast)->statements[0].tenant.is_none()) << text;
+    }
+  }
+  // The first text of each shape had the fast path's answer; the rest were recognised.
+  EXPECT_EQ(analyzer.cache_stats().entries, 0u);
+}
+
+// Remembering a fast-path shape costs a scan and a pattern build, so it is rationed: a fresh
+// thread may remember kShapes at once, then one per kAnswerCost texts of no remembered shape.
+TEST(StatementShapeTest, RememberingFastPathShapesIsPaidForByMissedTexts) {
+  std::thread([] {
+    RecentShapes& recent = RecentShapes::ForThisThread();
+    for (size_t i = 0; i < RecentShapes::kShapes; ++i) EXPECT_TRUE(recent.TakeAnswerCredit());
+    EXPECT_FALSE(recent.TakeAnswerCredit());
+    for (uint32_t i = 0; i + 1 < RecentShapes::kAnswerCost; ++i) {
+      EXPECT_EQ(recent.Find(1, "SELECT " + std::to_string(i)), nullptr);
+    }
+    EXPECT_FALSE(recent.TakeAnswerCredit());
+    EXPECT_EQ(recent.Find(1, "SELECT 1"), nullptr);
+    EXPECT_TRUE(recent.TakeAnswerCredit());
+    EXPECT_FALSE(recent.TakeAnswerCredit());
+  }).join();
+}
+
+// More fast-path shapes in turn than a thread remembers: every text still has its answer.
+TEST(StatementShapeTest, MoreFastPathShapesThanRememberedStillAnswerRight) {
+  PgQueryStatementAnalyzer analyzer({}, PgQueryAnalyzerOptions{.cache_entries = 64});
+  const int shapes = static_cast<int>(RecentShapes::kShapes) * 3;
+  for (int round = 0; round < 40; ++round) {
+    for (int s = 0; s < shapes; ++s) {
+      const std::string sql = (s % 2 ? "UPDATE t SET c" : "SELECT c") + std::to_string(s) +
+                              (s % 2 ? " = 1 WHERE id = " : " FROM t WHERE id = ") +
+                              std::to_string(round);
+      auto info = analyzer.Analyze(sql);
+      ASSERT_TRUE(info.ok());
+      EXPECT_EQ((*info)->statements[0].kind,
+                s % 2 ? StatementKind::kUpdate : StatementKind::kSelect)
+          << sql;
+      EXPECT_TRUE((*info)->statements[0].tenant.is_none()) << sql;
+    }
+  }
+  EXPECT_EQ(analyzer.cache_stats().entries, 0u);
 }
 
 }  // namespace
