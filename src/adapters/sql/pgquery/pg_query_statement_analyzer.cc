@@ -67,8 +67,9 @@ PgQueryStatementAnalyzer::PgQueryStatementAnalyzer(RoutingRules rules,
 Result<std::shared_ptr<const StatementInfo>> PgQueryStatementAnalyzer::Analyze(
     std::string_view sql) {
   // A text of a shape this thread met lately: asked first, as the cheapest answer of all
-  // (recent_shapes.h). It holds the shapes of texts that needed the scan and of some the
-  // fast path answered, and only while the shape cache it stands in front of is on.
+  // (recent_shapes.h). It holds the shapes of texts that needed the scan, of some the fast
+  // path answered and of some texts without literals, and only while the shape cache it
+  // stands in front of is on.
   const bool shapes_on = options_.shape_cache && sql.size() <= options_.max_sql_bytes;
   const bool recent_on = shapes_on && options_.cache_entries > 0;
   pgquery::RecentShapes& recent = pgquery::RecentShapes::ForThisThread();
@@ -102,9 +103,20 @@ Result<std::shared_ptr<const StatementInfo>> PgQueryStatementAnalyzer::Analyze(
       if (auto info = pgquery::InstantiateShape(*tmpl, scan)) return info;
     }
   }
+  // A text without literals is its own shape (up to surrounding space and a final ';'), so
+  // its answer is every such text's: RecentShapes then answers it (BEGIN, COMMIT, a
+  // parameterized statement) without the cache's hash and lock.
+  auto remember_text = [&](const std::shared_ptr<const StatementInfo>& answer) {
+    if (recent_on && scanned && !shaped && recent.TakeAnswerCredit()) {
+      recent.RememberAnswer(id_, scan.shape, answer);
+    }
+  };
   const bool cacheable = sql.size() <= options_.max_cached_sql_bytes;
   if (cacheable) {
-    if (std::shared_ptr<const StatementInfo> hit = cache_.Find(sql)) return hit;
+    if (std::shared_ptr<const StatementInfo> hit = cache_.Find(sql)) {
+      remember_text(hit);
+      return hit;
+    }
   }
   Result<std::shared_ptr<const StatementInfo>> analyzed = AnalyzeUncached(sql);
   if (!analyzed.ok()) return analyzed;
@@ -115,7 +127,9 @@ Result<std::shared_ptr<const StatementInfo>> PgQueryStatementAnalyzer::Analyze(
     }
   }
   if (!cacheable) return analyzed;
-  return cache_.Insert(sql, std::move(analyzed).value());
+  std::shared_ptr<const StatementInfo> inserted = cache_.Insert(sql, std::move(analyzed).value());
+  remember_text(inserted);
+  return inserted;
 }
 
 Result<std::shared_ptr<const StatementInfo>> PgQueryStatementAnalyzer::AnalyzeUncached(

@@ -38,11 +38,12 @@ class RecentShapes {
   // Remembers `shape` and its template (MakeShapeTemplate) for `owner`.
   void Remember(uint64_t owner, std::string_view shape, std::shared_ptr<const StatementInfo> tmpl);
 
-  // Texts the lexical fast path answers name no tenant, so every text of their shape has the
-  // same answer, which Find can give as it stands. Remembering one costs a shape scan and a
-  // pattern, though, and with more such shapes in turn than kShapes every text would pay that
-  // to replace another. So it is paid for with credit that texts of no remembered shape earn
-  // (one each, in Find): at most one text in kAnswerCost pays it. True when this text may.
+  // Some answers hold for every text of their shape, and Find gives them as they stand: the
+  // lexical fast path's (they name no tenant), and those of texts without literals (the shape
+  // is the text). Remembering one costs a shape scan and a pattern, though, and with more
+  // such shapes in turn than kShapes every text would pay that to replace another. So it is
+  // paid for with credit that texts of no remembered shape earn (one each, in Find): at most
+  // one text in kAnswerCost pays it. True when this text may.
   bool TakeAnswerCredit();
   // Remembers for `owner` that every text of `shape` has the analysis `answer`.
   void RememberAnswer(uint64_t owner, std::string_view shape,

@@ -84,7 +84,9 @@ TEST(PgQueryAnalyzerErrorTest, LimitsAreNotSyntaxErrors) {
 }
 
 TEST(PgQueryAnalyzerCacheTest, SecondCallReturnsTheSamePointer) {
-  PgQueryStatementAnalyzer analyzer({});
+  // The text cache alone: with the shape cache on, RecentShapes in front of it would answer
+  // the repeat of a text without literals.
+  PgQueryStatementAnalyzer analyzer({}, PgQueryAnalyzerOptions{.shape_cache = false});
   auto first = analyzer.Analyze("SELECT * FROM t WHERE tenant_id = $1");
   auto again = analyzer.Analyze("SELECT * FROM t WHERE tenant_id = $1");
   auto other = analyzer.Analyze("SELECT * FROM t WHERE tenant_id = $2");

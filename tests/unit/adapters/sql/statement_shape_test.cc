@@ -32,6 +32,13 @@ void ExpectSameRouting(const StatementInfo& a, const StatementInfo& b, const std
   EXPECT_EQ(a.hint, b.hint) << text;
 }
 
+// Runs `body` on a new thread, whose RecentShapes is fresh: what it remembers, and the credit
+// for remembering more, does not depend on the tests that ran before on this thread.
+template <typename Body>
+void OnFreshThread(Body body) {
+  std::thread(body).join();
+}
+
 // For each shape: the template comes from one text, then texts with other literal values must
 // route exactly as a full parse of them does.
 TEST(StatementShapeTest, InstancesRouteLikeAFullParse) {
@@ -306,44 +313,83 @@ TEST(StatementShapeTest, MoreShapesThanRememberedStillRouteRight) {
 // the fast path decline (a key column's name, "domicile", a comment's marks), with the answer
 // a full parse gives them, and none of them is parsed.
 TEST(StatementShapeTest, FastPathShapesAnswerEveryTextOfTheShapeLikeAFullParse) {
-  PgQueryStatementAnalyzer analyzer({}, PgQueryAnalyzerOptions{.cache_entries = 64});
-  const std::vector<std::string> shapes = {
-      "SELECT v FROM t WHERE name = {s} AND id = {n}",
-      "UPDATE t SET name = {s} WHERE id = {n}",
-      "INSERT INTO t (id, name) VALUES ({n}, {s})",
-      "DELETE FROM t WHERE name = {s}",
-  };
-  const std::vector<std::string> strings = {
-      "plain", "tenant_id", "domicile.tenant", "/* domicile.tenant=9 */", "-- x", "temp; into", ""};
-  size_t k = 0;
-  for (const std::string& shape : shapes) {
-    for (size_t round = 0; round < strings.size() * 2; ++round, ++k) {
-      std::string text;
-      for (size_t i = 0; i < shape.size(); ++i) {
-        if (shape[i] != '{') {
-          text += shape[i];
-          continue;
+  OnFreshThread([] {
+    PgQueryStatementAnalyzer analyzer({}, PgQueryAnalyzerOptions{.cache_entries = 64});
+    const std::vector<std::string> shapes = {
+        "SELECT v FROM t WHERE name = {s} AND id = {n}",
+        "UPDATE t SET name = {s} WHERE id = {n}",
+        "INSERT INTO t (id, name) VALUES ({n}, {s})",
+        "DELETE FROM t WHERE name = {s}",
+    };
+    const std::vector<std::string> strings = {
+        "plain",      "tenant_id", "domicile.tenant", "/* domicile.tenant=9 */", "-- x",
+        "temp; into", ""};
+    size_t k = 0;
+    for (const std::string& shape : shapes) {
+      for (size_t round = 0; round < strings.size() * 2; ++round, ++k) {
+        std::string text;
+        for (size_t i = 0; i < shape.size(); ++i) {
+          if (shape[i] != '{') {
+            text += shape[i];
+            continue;
+          }
+          text += shape[i + 1] == 'n' ? std::to_string(k) : "'" + strings[k % strings.size()] + "'";
+          i += 2;
         }
-        text += shape[i + 1] == 'n' ? std::to_string(k) : "'" + strings[k % strings.size()] + "'";
-        i += 2;
+        auto full = Parser().Analyze(text);
+        ASSERT_TRUE(full.ok()) << text;
+        auto fast = analyzer.Analyze(text);
+        ASSERT_TRUE(fast.ok()) << text;
+        ExpectSameRouting(**fast, **full, text);
+        EXPECT_FALSE((*fast)->statements[0].tenant_conflict) << text;
+        EXPECT_TRUE((*fast)->statements[0].tenant.is_none()) << text;
       }
-      auto full = Parser().Analyze(text);
-      ASSERT_TRUE(full.ok()) << text;
-      auto fast = analyzer.Analyze(text);
-      ASSERT_TRUE(fast.ok()) << text;
-      ExpectSameRouting(**fast, **full, text);
-      EXPECT_FALSE((*fast)->statements[0].tenant_conflict) << text;
-      EXPECT_TRUE((*fast)->statements[0].tenant.is_none()) << text;
     }
-  }
-  // The first text of each shape had the fast path's answer; the rest were recognised.
-  EXPECT_EQ(analyzer.cache_stats().entries, 0u);
+    // The first text of each shape had the fast path's answer; the rest were recognised.
+    EXPECT_EQ(analyzer.cache_stats().entries, 0u);
+  });
+}
+
+// A text without literals is its own shape: once analyzed, it and the same text with other
+// surrounding space or a final ';' are answered from RecentShapes (no cache lookup), with
+// the answer a full parse gives, session effects and parameters included.
+TEST(StatementShapeTest, TextsWithoutLiteralsAreAnsweredFromRecentShapes) {
+  OnFreshThread([] {
+    PgQueryStatementAnalyzer analyzer({}, PgQueryAnalyzerOptions{.cache_entries = 64});
+    const std::vector<std::string> texts = {"BEGIN",
+                                            "COMMIT",
+                                            "SET search_path TO app",
+                                            "SELECT * FROM t WHERE tenant_id = $1",
+                                            "CREATE TEMP TABLE x (a int)",
+                                            "BEGIN; SELECT * FROM t WHERE tenant_id = $1"};
+    for (const std::string& base : texts) {
+      for (const std::string& text : {base, base + ";", "  " + base + " ;\n", base}) {
+        auto full = Parser().Analyze(text);
+        ASSERT_TRUE(full.ok()) << text;
+        auto recent = analyzer.Analyze(text);
+        ASSERT_TRUE(recent.ok()) << text;
+        ASSERT_EQ((*recent)->statements.size(), (*full)->statements.size()) << text;
+        for (size_t i = 0; i < (*full)->statements.size(); ++i) {
+          EXPECT_EQ((*recent)->statements[i].kind, (*full)->statements[i].kind) << text;
+          EXPECT_EQ((*recent)->TextOf(i, text), (*full)->TextOf(i, text)) << text;
+          EXPECT_EQ((*recent)->statements[i].tenant_refs, (*full)->statements[i].tenant_refs);
+          EXPECT_EQ((*recent)->statements[i].session, (*full)->statements[i].session) << text;
+        }
+        EXPECT_EQ((*recent)->session, (*full)->session) << text;
+      }
+    }
+    // Each text parsed once, then never looked up in the cache again; except the two
+    // statements, which the scan does not model: its three spellings are three texts for the
+    // cache, and its repeat a hit there.
+    EXPECT_EQ(analyzer.cache_stats().misses, texts.size() - 1 + 3);
+    EXPECT_EQ(analyzer.cache_stats().hits, 1u);
+  });
 }
 
 // Remembering a fast-path shape costs a scan and a pattern build, so it is rationed: a fresh
 // thread may remember kShapes at once, then one per kAnswerCost texts of no remembered shape.
 TEST(StatementShapeTest, RememberingFastPathShapesIsPaidForByMissedTexts) {
-  std::thread([] {
+  OnFreshThread([] {
     RecentShapes& recent = RecentShapes::ForThisThread();
     for (size_t i = 0; i < RecentShapes::kShapes; ++i) EXPECT_TRUE(recent.TakeAnswerCredit());
     EXPECT_FALSE(recent.TakeAnswerCredit());
@@ -354,7 +400,7 @@ TEST(StatementShapeTest, RememberingFastPathShapesIsPaidForByMissedTexts) {
     EXPECT_EQ(recent.Find(1, "SELECT 1"), nullptr);
     EXPECT_TRUE(recent.TakeAnswerCredit());
     EXPECT_FALSE(recent.TakeAnswerCredit());
-  }).join();
+  });
 }
 
 // More fast-path shapes in turn than a thread remembers: every text still has its answer.
