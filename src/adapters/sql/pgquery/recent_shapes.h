@@ -50,9 +50,10 @@ class RecentShapes {
                       std::shared_ptr<const StatementInfo> answer);
 
   static constexpr uint32_t kAnswerCost = 32;
-  static constexpr uint32_t kMaxAnswerCredit = kAnswerCost * kShapes;
 
  private:
+  static constexpr uint32_t kMaxAnswerCredit = kAnswerCost * kShapes;
+
   struct Entry {
     std::unique_ptr<ShapePattern> pattern;
     std::shared_ptr<const StatementInfo> tmpl;
