@@ -400,11 +400,17 @@ num0() { awk -v a="$1" 'BEGIN { if (a == "NA") print a; else printf "%.0f", a }'
 # machine's speed drifts by 10-20% over minutes (seen here: PostgreSQL's own CPU per select
 # moved from 59 to 76 us between runs a minute apart). A ratio of two medians mixes rounds;
 # a per-round ratio cancels the drift the two runs share.
-paired_ratio() {
+paired_ratios() {
   awk -v k="$1" -v a="$2" -v b="$3" '$1 == k && $3 !~ /^lat/ && $4 != "NA" {
       if ($2 == a) ta[$3] = $4; else if ($2 == b) tb[$3] = $4 }
-    END { for (r in ta) if ((r in tb) && tb[r] > 0) print ta[r] / tb[r] }' "$RESULTS" |
-    median | awk '{ if ($1 == "NA") print; else printf "%.2f", $1 }'
+    END { for (r in ta) if ((r in tb) && tb[r] > 0) print ta[r] / tb[r] }' "$RESULTS"
+}
+paired_ratio() { paired_ratios "$@" | median | awk '{ if ($1 == "NA") print; else printf "%.2f", $1 }'; }
+# ratio_range KEY A B: the lowest and highest of those per-round ratios, "0.91-1.07": how far
+# one round can land from the median on this machine.
+ratio_range() {
+  paired_ratios "$@" | sort -g | awk '{ v[NR] = $1 }
+    END { if (NR == 0) print "NA"; else printf "%.2f-%.2f", v[1], v[NR] }'
 }
 
 # Percentile P (0-100) of the sorted numbers in file $1 (nearest rank).
@@ -426,9 +432,10 @@ pgbench -j min($JOBS, clients) -n, pool $POOL_SIZE (domicile: $SHARD_POOL_SIZE p
   echo "machine: $(machine_note); load average at start $START_LOAD, at end $(cut -d' ' -f1-3 /proc/loadavg)"
   echo
   echo "tps (median over rounds), mean latency ms (median over rounds), dom/pgb and dom/dir (median over"
-  echo "rounds of the ratio of the two runs in one round), router CPU us per transaction"
-  printf '%-8s %-13s %3s | %9s %9s %9s | %7s %7s %7s | %7s %7s | %7s %7s | %s\n' \
-    mode script cl direct pgbouncer domicile lat_dir lat_pgb lat_dom dom/pgb dom/dir \
+  echo "rounds of the ratio of the two runs in one round; pgb_range: the lowest and highest of the"
+  echo "dom/pgb ratios), router CPU us per transaction"
+  printf '%-8s %-13s %3s | %9s %9s %9s | %7s %7s %7s | %7s %9s %7s | %7s %7s | %s\n' \
+    mode script cl direct pgbouncer domicile lat_dir lat_pgb lat_dom dom/pgb pgb_range dom/dir \
     cpu_pgb cpu_dom errors
   for mode in "${MODES[@]}"; do
     for script in "${SCRIPTS[@]}"; do
@@ -442,11 +449,11 @@ pgbench -j min($JOBS, clients) -n, pool $POOL_SIZE (domicile: $SHARD_POOL_SIZE p
           n="$(errors_of "$key" "$target")"
           [[ "$n" != 0 ]] && errs+="${target}:${n}/${ROUNDS} "
         done
-        printf '%-8s %-13s %3s | %9s %9s %9s | %7s %7s %7s | %7s %7s | %7s %7s | %s\n' \
+        printf '%-8s %-13s %3s | %9s %9s %9s | %7s %7s %7s | %7s %9s %7s | %7s %7s | %s\n' \
           "$mode" "$script" "$clients" "$(num0 "$td")" "$(num0 "$tb")" "$(num0 "$tx")" \
           "$(field "$key" direct 5 | median)" "$(field "$key" pgbouncer 5 | median)" \
           "$(field "$key" domicile 5 | median)" "$(paired_ratio "$key" domicile pgbouncer)" \
-          "$(paired_ratio "$key" domicile direct)" \
+          "$(ratio_range "$key" domicile pgbouncer)" "$(paired_ratio "$key" domicile direct)" \
           "$(cpu_us "$key" pgbouncer)" "$(cpu_us "$key" domicile)" "${errs:--}"
       done
     done
