@@ -76,19 +76,26 @@ Result<std::shared_ptr<const StatementInfo>> PgQueryStatementAnalyzer::Analyze(
   if (recent_on) {
     if (auto info = recent.Find(id_, sql)) return info;
   }
+  // Kept per thread for its capacity: the scan runs on every keyed statement.
+  thread_local pgquery::ShapeScan scan;
+  // `answer` holds for every text of this text's shape: RecentShapes keeps it, when its credit
+  // allows (recent_shapes.h). `have_scan`: `scan` is this text's already; else it is made
+  // here, only once the credit is taken.
+  auto remember_answer = [&](const std::shared_ptr<const StatementInfo>& answer, bool have_scan) {
+    if (!recent_on || !recent.TakeAnswerCredit()) return;
+    if (have_scan || pgquery::ScanShapeInto(sql, scan)) {
+      recent.RememberAnswer(id_, scan.shape, answer);
+    }
+  };
   // Texts answered without a parse are not cached: they usually differ only in literals and
   // would evict the hot, parameterized statements. Asked first: it answers from the text
   // alone, cheaper than the cache's hash and lock, and for the texts it answers the cache
   // could only miss.
-  // Kept per thread for its capacity: the scan runs on every keyed statement.
-  thread_local pgquery::ShapeScan scan;
   if (options_.lexical_fast_path && sql.size() <= options_.max_sql_bytes) {
     if (auto fast = fast_path_.TryAnswer(sql)) {
       // Its shape's later texts are then answered by RecentShapes: a compare instead of the
       // fast path's scan of the whole text (the answer names no tenant: the same for all).
-      if (recent_on && recent.TakeAnswerCredit() && pgquery::ScanShapeInto(sql, scan)) {
-        recent.RememberAnswer(id_, scan.shape, fast);
-      }
+      remember_answer(fast, false);
       return fast;
     }
   }
@@ -106,15 +113,11 @@ Result<std::shared_ptr<const StatementInfo>> PgQueryStatementAnalyzer::Analyze(
   // A text without literals is its own shape (up to surrounding space and a final ';'), so
   // its answer is every such text's: RecentShapes then answers it (BEGIN, COMMIT, a
   // parameterized statement) without the cache's hash and lock.
-  auto remember_text = [&](const std::shared_ptr<const StatementInfo>& answer) {
-    if (recent_on && scanned && !shaped && recent.TakeAnswerCredit()) {
-      recent.RememberAnswer(id_, scan.shape, answer);
-    }
-  };
+  const bool own_shape = scanned && !shaped;
   const bool cacheable = sql.size() <= options_.max_cached_sql_bytes;
   if (cacheable) {
     if (std::shared_ptr<const StatementInfo> hit = cache_.Find(sql)) {
-      remember_text(hit);
+      if (own_shape) remember_answer(hit, true);
       return hit;
     }
   }
@@ -128,7 +131,7 @@ Result<std::shared_ptr<const StatementInfo>> PgQueryStatementAnalyzer::Analyze(
   }
   if (!cacheable) return analyzed;
   std::shared_ptr<const StatementInfo> inserted = cache_.Insert(sql, std::move(analyzed).value());
-  remember_text(inserted);
+  if (own_shape) remember_answer(inserted, true);
   return inserted;
 }
 
