@@ -34,6 +34,18 @@ Status Resolver::Start() {
   std::lock_guard<std::mutex> lock(loop_mu_);
   if (refresher_.joinable()) return Status::Ok();
   stop_ = false;
+  if (!watch_) {
+    const std::string polled = "polled every " + std::to_string(options_.ttl.count()) + " ms";
+    auto watch = store_.WatchChanges();
+    if (!watch.ok()) {
+      change_detection_ = polled + " (" + watch.status().message() + ")";
+    } else if (!*watch) {
+      change_detection_ = polled + " (the catalog store has no change signal)";
+    } else {
+      watch_ = std::move(*watch);
+      change_detection_ = "watched";
+    }
+  }
   refresher_ = std::thread([this] { RefreshLoop(); });
   return Status::Ok();
 }
@@ -44,6 +56,7 @@ void Resolver::Stop() {
     stop_ = true;
   }
   loop_cv_.notify_all();
+  if (watch_) watch_->Interrupt();
   if (refresher_.joinable()) refresher_.join();
 }
 
@@ -53,17 +66,27 @@ void Resolver::NotifyChanged() {
     wake_ = true;
   }
   loop_cv_.notify_all();
+  if (watch_) watch_->Interrupt();
 }
 
 void Resolver::RefreshLoop() {
-  std::unique_lock<std::mutex> lock(loop_mu_);
-  while (!stop_) {
-    loop_cv_.wait_for(lock, options_.ttl, [this] { return stop_ || wake_; });
-    if (stop_) break;
-    wake_ = false;
-    lock.unlock();
+  using Clock = std::chrono::steady_clock;
+  Clock::time_point ask_often_until{};  // after a signal: the store is asked every ttl
+  while (true) {
+    if (watch_) {
+      // An idle router with a watch does not touch the store for watched_poll at a time.
+      bool often = Clock::now() < ask_often_until;
+      if (watch_->Wait(often ? options_.ttl : options_.watched_poll)) {
+        ask_often_until = Clock::now() + options_.after_signal;
+      }
+    }
+    {
+      std::unique_lock<std::mutex> lock(loop_mu_);
+      if (!watch_) loop_cv_.wait_for(lock, options_.ttl, [this] { return stop_ || wake_; });
+      if (stop_) return;
+      wake_ = false;
+    }
     Refresh();  // errors are kept in last_refresh_status_; the last good map stays
-    lock.lock();
   }
 }
 

@@ -18,9 +18,15 @@
 namespace domicile {
 
 struct ResolverOptions {
-  // The cached map is never older than this: the store's version is checked at least this
-  // often, and a changed version is loaded at once.
+  // The cached map is never older than this: a store without a change watch is asked for its
+  // version this often; with one, the store is asked at once when the watch signals and then
+  // this often for `after_signal` (a signal may come before its commit is visible). A
+  // changed version is loaded at once.
   std::chrono::milliseconds ttl{1000};
+  std::chrono::milliseconds after_signal{1000};
+  // With a watch, how often the store is still asked while nothing signals, in case a change
+  // escaped the watch (a lost signal costs at most this much staleness).
+  std::chrono::milliseconds watched_poll{1000};
 };
 
 // Holds the current ShardMap behind an atomically published pointer.
@@ -64,6 +70,10 @@ class Resolver {
   // last good map while the store is unreachable.
   Status last_refresh_status() const;
 
+  // How the refresher learns of changes, for the operator: "watched", or "polled every N ms"
+  // and why there is no watch. Set by Start.
+  const std::string& change_detection() const { return change_detection_; }
+
  private:
   const ShardMap& ThreadLocalMap() const;
   void RefreshLoop();
@@ -80,6 +90,11 @@ class Resolver {
   std::mutex refresh_mu_;  // serialises Refresh
   mutable std::mutex status_mu_;
   Status last_refresh_status_;
+
+  // The store's change signal, when it has one (set by Start, before the refresher runs).
+  // Without it the refresher waits on loop_cv_.
+  std::unique_ptr<CatalogChangeWatch> watch_;
+  std::string change_detection_;
 
   std::mutex loop_mu_;
   std::condition_variable loop_cv_;

@@ -1,7 +1,9 @@
 // CatalogStore: where the catalog (the shard map) is kept, shared by every router that uses it.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -16,6 +18,21 @@ struct ChangeRecord {
   int64_t committed_at_unix_ms = 0;
   std::string reason;
   std::vector<std::string> ops;  // DescribeOp of each effective operation
+};
+
+// Tells a router that the stored catalog may have changed, so it need not ask the store every
+// few milliseconds. Wake-ups without a change are allowed. A change may be signalled before
+// it is visible to readers (a file store sees the write before the commit ends), so a woken
+// reader keeps checking for a short while.
+class CatalogChangeWatch {
+ public:
+  virtual ~CatalogChangeWatch() = default;
+  // Waits until the catalog may have changed since the previous Wait returned, `timeout`
+  // passes, or Interrupt is called. True when woken by a possible change or by Interrupt.
+  // One thread waits at a time.
+  virtual bool Wait(std::chrono::milliseconds timeout) = 0;
+  // Ends the Wait in progress, or else the next one, at once. Safe from any thread.
+  virtual void Interrupt() = 0;
 };
 
 // Implementations must be safe to call from several threads and several processes at once:
@@ -43,6 +60,13 @@ class CatalogStore {
   // Change log entries with version > `after_version`, oldest first, at most `limit`.
   virtual Result<std::vector<ChangeRecord>> ChangesSince(uint64_t after_version,
                                                          size_t limit) = 0;
+
+  // A watch for changes made by anyone (other processes too). Null when the store has no
+  // change signal (callers then poll CurrentVersion); an error when it has one that cannot be
+  // set up now (e.g. an OS limit), which callers may also answer by polling.
+  virtual Result<std::unique_ptr<CatalogChangeWatch>> WatchChanges() {
+    return std::unique_ptr<CatalogChangeWatch>();
+  }
 };
 
 }  // namespace domicile

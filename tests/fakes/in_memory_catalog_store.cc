@@ -4,6 +4,18 @@
 #include <chrono>
 
 namespace domicile::testing {
+void ManualChangeWatch::State::Signal() {
+  std::lock_guard<std::mutex> lock(mu);
+  pending = true;
+  cv.notify_all();
+}
+
+bool ManualChangeWatch::Wait(std::chrono::milliseconds timeout) {
+  std::unique_lock<std::mutex> lock(state_->mu);
+  bool woken = state_->cv.wait_for(lock, timeout, [&] { return state_->pending; });
+  state_->pending = false;
+  return woken;
+}
 
 bool InMemoryCatalogStore::TakeFailure(Status* out) {
   if (fail_next_ <= 0) return false;
@@ -21,6 +33,7 @@ Result<ShardMap> InMemoryCatalogStore::Load() {
 
 Result<uint64_t> InMemoryCatalogStore::CurrentVersion() {
   std::lock_guard<std::mutex> lock(mu_);
+  ++version_checks_;
   Status failure;
   if (TakeFailure(&failure)) return failure;
   return map_.version();
@@ -76,6 +89,31 @@ void InMemoryCatalogStore::FailNextCalls(int n, Status status) {
 int InMemoryCatalogStore::commit_calls() const {
   std::lock_guard<std::mutex> lock(mu_);
   return commit_calls_;
+}
+
+Result<std::unique_ptr<CatalogChangeWatch>> InMemoryCatalogStore::WatchChanges() {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (watch_mode_ == WatchMode::kFail) return watch_failure_;
+  if (watch_mode_ == WatchMode::kNone) return std::unique_ptr<CatalogChangeWatch>();
+  return std::unique_ptr<CatalogChangeWatch>(std::make_unique<ManualChangeWatch>(watch_state_));
+}
+
+void InMemoryCatalogStore::OfferWatch() {
+  std::lock_guard<std::mutex> lock(mu_);
+  watch_mode_ = WatchMode::kOffer;
+}
+
+void InMemoryCatalogStore::FailWatch(Status status) {
+  std::lock_guard<std::mutex> lock(mu_);
+  watch_mode_ = WatchMode::kFail;
+  watch_failure_ = std::move(status);
+}
+
+void InMemoryCatalogStore::SignalChange() { watch_state_->Signal(); }
+
+int InMemoryCatalogStore::version_checks() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return version_checks_;
 }
 
 }  // namespace domicile::testing

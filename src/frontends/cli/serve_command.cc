@@ -73,6 +73,7 @@ Status RunServe(const std::string& data_dir, ServeConfig config,
                                                              ? "transaction"
                                                              : "session")
             << " pooling\n";
+  std::cout << "domicile: catalog changes are " << resolver.change_detection() << "\n";
   if (config.router.users.empty()) {
     std::cout << "domicile: no [users] configured: accepting trust logins on loopback only\n";
   }

@@ -3,6 +3,9 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <chrono>
+#include <memory>
+#include <string>
 #include <thread>
 
 #include "app/catalog_service.h"
@@ -81,6 +84,98 @@ TEST_F(ResolverTest, BackgroundRefresherSeesChangesWithinTheTtl) {
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
   }
   EXPECT_TRUE(resolver.Lookup("coop-rio").ok());
+}
+
+// Whether `resolver` knows `tenant` within `timeout`, asked every 5 ms.
+bool SeesWithin(const Resolver& resolver, const std::string& tenant,
+                std::chrono::milliseconds timeout) {
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (resolver.Lookup(tenant).ok()) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  return resolver.Lookup(tenant).ok();
+}
+
+ResolverOptions Options(int ttl_ms, int after_signal_ms, int watched_poll_ms) {
+  ResolverOptions options;
+  options.ttl = std::chrono::milliseconds(ttl_ms);
+  options.after_signal = std::chrono::milliseconds(after_signal_ms);
+  options.watched_poll = std::chrono::milliseconds(watched_poll_ms);
+  return options;
+}
+
+constexpr int kHour = 3600 * 1000;
+
+TEST_F(ResolverTest, WithoutAChangeSignalTheStoreIsPolledEveryTtl) {
+  Resolver resolver(store_, Options(20, kHour, kHour));
+  ASSERT_TRUE(resolver.Start().ok());
+  EXPECT_EQ(resolver.change_detection(),
+            "polled every 20 ms (the catalog store has no change signal)");
+  ASSERT_TRUE(CatalogService(store_).AddTenant("coop-rio", {"BR"}, std::nullopt).ok());
+  EXPECT_TRUE(SeesWithin(resolver, "coop-rio", std::chrono::seconds(5)));
+}
+
+TEST_F(ResolverTest, AWatchThatCannotBeSetUpFallsBackToPolling) {
+  store_.FailWatch(Unavailable("inotify_init1: Too many open files"));
+  Resolver resolver(store_, Options(20, kHour, kHour));
+  ASSERT_TRUE(resolver.Start().ok());
+  EXPECT_EQ(resolver.change_detection(), "polled every 20 ms (inotify_init1: Too many open files)");
+  ASSERT_TRUE(CatalogService(store_).AddTenant("coop-rio", {"BR"}, std::nullopt).ok());
+  EXPECT_TRUE(SeesWithin(resolver, "coop-rio", std::chrono::seconds(5)));
+}
+
+// The point of the watch: an idle router leaves the store alone, and a signal brings a change
+// in at once.
+TEST_F(ResolverTest, WithAWatchTheStoreIsAskedWhenItSignals) {
+  store_.OfferWatch();
+  Resolver resolver(store_, Options(20, 100, kHour));
+  ASSERT_TRUE(resolver.Start().ok());
+  EXPECT_EQ(resolver.change_detection(), "watched");
+  const int checks = store_.version_checks();  // Start's own
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  EXPECT_EQ(store_.version_checks(), checks);
+  // A commit nobody signals is not seen (this watch misses nothing, so none happens for real).
+  ASSERT_TRUE(CatalogService(store_).AddTenant("coop-rio", {"BR"}, std::nullopt).ok());
+  EXPECT_FALSE(SeesWithin(resolver, "coop-rio", std::chrono::milliseconds(200)));
+  store_.SignalChange();
+  EXPECT_TRUE(SeesWithin(resolver, "coop-rio", std::chrono::seconds(5)));
+}
+
+// A file store signals a commit's write before the commit is visible: after a signal the store
+// is asked every ttl for a while, so a commit that becomes visible just after is seen too.
+TEST_F(ResolverTest, AfterASignalTheStoreIsAskedEveryTtlForAWhile) {
+  store_.OfferWatch();
+  Resolver resolver(store_, Options(20, 60 * 1000, kHour));
+  ASSERT_TRUE(resolver.Start().ok());
+  const int checks = store_.version_checks();
+  store_.SignalChange();  // the write, with nothing visible yet
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+  while (store_.version_checks() == checks && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  ASSERT_GT(store_.version_checks(), checks);
+  ASSERT_TRUE(CatalogService(store_).AddTenant("coop-rio", {"BR"}, std::nullopt).ok());
+  EXPECT_TRUE(SeesWithin(resolver, "coop-rio", std::chrono::seconds(5)));
+}
+
+// A change the watch missed is still seen, within watched_poll.
+TEST_F(ResolverTest, WithAWatchTheStoreIsStillAskedNowAndThen) {
+  store_.OfferWatch();
+  Resolver resolver(store_, Options(20, 0, 100));
+  ASSERT_TRUE(resolver.Start().ok());
+  ASSERT_TRUE(CatalogService(store_).AddTenant("coop-rio", {"BR"}, std::nullopt).ok());
+  EXPECT_TRUE(SeesWithin(resolver, "coop-rio", std::chrono::seconds(5)));
+}
+
+TEST_F(ResolverTest, StopEndsTheRefreshersWaitAtOnce) {
+  store_.OfferWatch();
+  auto resolver = std::make_unique<Resolver>(store_, Options(20, 0, kHour));
+  ASSERT_TRUE(resolver->Start().ok());
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));  // into its wait
+  auto start = std::chrono::steady_clock::now();
+  resolver.reset();
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(2));
 }
 
 TEST_F(ResolverTest, KeepsTheLastGoodMapWhileTheStoreIsDown) {

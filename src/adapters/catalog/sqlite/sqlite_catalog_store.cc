@@ -6,6 +6,7 @@
 
 #include "adapters/catalog/sqlite/sqlite_catalog_file.h"
 #include "adapters/catalog/sqlite/sqlite_catalog_rows.h"
+#include "adapters/catalog/sqlite/sqlite_catalog_watch.h"
 
 namespace domicile {
 namespace {
@@ -77,6 +78,12 @@ Result<uint64_t> SqliteCatalogStore::CurrentVersion() {
     version_query_.emplace(std::move(prepared).value());
   }
   return sqlite::ReadVersion(reader_, *version_query_);
+}
+
+Result<std::unique_ptr<CatalogChangeWatch>> SqliteCatalogStore::WatchChanges() {
+  auto watch = SqliteCatalogWatch::Open(path_);
+  if (!watch.ok()) return watch.status();
+  return std::unique_ptr<CatalogChangeWatch>(std::move(*watch));
 }
 
 Status SqliteCatalogStore::Commit(uint64_t expected_version, const AppliedChange& change,

@@ -43,6 +43,8 @@ class SqliteCatalogStore final : public CatalogStore {
   Status Commit(uint64_t expected_version, const AppliedChange& change,
                 const std::string& reason) override;
   Result<std::vector<ChangeRecord>> ChangesSince(uint64_t after_version, size_t limit) override;
+  // A SqliteCatalogWatch on this file: sees commits of every process on this machine.
+  Result<std::unique_ptr<CatalogChangeWatch>> WatchChanges() override;
 
   // Test only: called inside Commit's transaction after each effective operation is written,
   // with the count written so far (1, 2, ...). Lets a test kill the process mid-commit.
@@ -61,8 +63,8 @@ class SqliteCatalogStore final : public CatalogStore {
   std::string path_;
   std::mutex read_mu_;  // guards reader_
   sqlite::Db reader_;
-  // CurrentVersion's query, prepared on first use and kept: routers poll it every
-  // catalog_ttl (20 ms), and preparing it each time was most of what the poll cost.
+  // CurrentVersion's query, prepared on first use and kept: routers poll it (every
+  // catalog_ttl after a change), and preparing it each time was most of what a poll cost.
   std::optional<sqlite::Stmt> version_query_;
   std::mutex write_mu_;  // guards writer_ and commit_hook_
   sqlite::Db writer_;
