@@ -193,6 +193,61 @@ TEST_F(PgwireAffinityWidePoolTest, AClientAlternatingBetweenShardsKeepsOneOnEach
   }
 }
 
+class PgwireAffinityManyShardsTest : public PgwireTest {
+ protected:
+  static void SetUpTestSuite() { StartRouter("[pool]\nmax_size = 4\n"); }
+  static void TearDownTestSuite() { StopRouter(); }
+
+  // Adds shards eu-2 and eu-3 (eu-1's server and database under other ids, so other pools)
+  // with tenants x2 and x3 on them, through the router's catalog as `catalog apply` does,
+  // and waits until the router knows them.
+  static void AddTwoShards() {
+    auto store = SqliteCatalogStore::Open(router().dir().Sub("data") + "/catalog.db");
+    ASSERT_TRUE(store.ok()) << store.status().ToString();
+    auto map = (*store)->Load();
+    ASSERT_TRUE(map.ok()) << map.status().ToString();
+    const Shard* eu1 = map->FindShard("eu-1");
+    ASSERT_TRUE(eu1 != nullptr);
+    CatalogChange change;
+    change.reason = "affinity test: five shards";
+    for (const char* id : {"2", "3"}) {
+      Shard shard = *eu1;
+      shard.id = std::string("eu-") + id;
+      change.ops.push_back(PutShard{shard});
+      change.ops.push_back(PutTenant{Tenant{std::string("x") + id, {"EU"}, shard.id}});
+    }
+    CommitOrFail(**store, change);
+    PgClient probe(ConninfoFor("e1"));
+    auto deadline = Clock::now() + std::chrono::seconds(10);
+    while (!probe.Exec("SET domicile.tenant = 'x3'").ok && Clock::now() < deadline) {
+      std::this_thread::sleep_for(milliseconds(20));
+    }
+    ASSERT_TRUE(probe.Exec("SET domicile.tenant = 'x3'").ok) << "the router never saw eu-3";
+  }
+};
+
+// A session keeps at most four connections parked (one per shard); a fifth shard makes it give
+// back the one parked longest ago, to its pool's idle list, where any client takes it.
+TEST_F(PgwireAffinityManyShardsTest, AClientParksFourAtMostAndGivesBackTheOldest) {
+  AddTwoShards();
+  PgClient a(ConninfoFor("e1"));
+  ASSERT_TRUE(a.connected());
+  const std::string eu = BackendPid(a);
+  ASSERT_TRUE(a.Exec("SET domicile.tenant = 'u1'").ok);
+  const std::string us = BackendPid(a);
+  for (const char* tenant : {"b1", "x2", "x3"}) {  // br-1, eu-2, eu-3: the fifth shard
+    ASSERT_TRUE(a.Exec(std::string("SET domicile.tenant = '") + tenant + "'").ok);
+    ASSERT_FALSE(BackendPid(a).empty());
+  }
+  // eu-1's connection is the pool's again: a new eu-1 client gets it.
+  PgClient c(ConninfoFor("e2"));
+  EXPECT_EQ(BackendPid(c), eu);
+  // us-1's is still A's (parked second, so kept): a new us-1 client gets one of its own.
+  PgClient d(ConninfoFor("301"));
+  EXPECT_NE(BackendPid(d), us);
+  EXPECT_TRUE(BackendAlive("us-1", us));
+}
+
 class PgwireReaddressTest : public PgwireTest {
  protected:
   static void SetUpTestSuite() { StartRouter(""); }
