@@ -51,6 +51,7 @@ class Resolver {
   // the refresher runs (serialised internally).
   Status Refresh();
   // Asks the refresher to check the store now (e.g. after this process committed a change).
+  // From any thread, once Start has returned.
   void NotifyChanged();
   // Makes `map` current if it is newer than the current one (tests, in-process writers).
   void Publish(std::shared_ptr<const ShardMap> map);

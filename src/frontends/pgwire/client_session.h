@@ -164,7 +164,7 @@ class ClientSession : public std::enable_shared_from_this<ClientSession> {
   std::optional<Status> FlushClientNow();
   awaitable<Status> FlushClient();
   // Passes the server's replies to the client until the expected ones are in; the last of
-  // them are left in client_out_ (the session loop sends them).
+  // them are left in client_out_ for the caller to send.
   awaitable<Status> Relay();
   awaitable<Status> RelayCopyIn();
   void OnServerLost(const Status& st);

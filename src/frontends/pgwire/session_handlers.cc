@@ -467,6 +467,9 @@ awaitable<void> ClientSession::HandleQuery(std::string_view sql) {
     for (const auto& s : info->statements) AfterSuccess(s);
   }
   ReleaseIfIdle();
+  // Now, not at the session loop's turn: with more of the client's messages buffered, the
+  // next one may wait for a connection or a move's hold before anything is sent.
+  if (!FlushClientNow()) co_await FlushClient();
 }
 
 // ---- Extended protocol ----
@@ -764,6 +767,7 @@ awaitable<void> ClientSession::HandleBatch() {
     }
   }
   ReleaseIfIdle();
+  if (!FlushClientNow()) co_await FlushClient();  // as HandleQuery's
 }
 
 }  // namespace domicile::pgwire

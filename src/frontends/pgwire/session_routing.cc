@@ -495,9 +495,9 @@ awaitable<Status> ClientSession::Relay() {
       client_out_ += run;
     }
   }
-  // The reply's last bytes stay in client_out_ for the session loop to send: the caller
-  // parks or releases the server connection first, so it is free before the client can act
-  // on the reply (another client queued for it, or SHOW domicile.pools, sees it free).
+  // The reply's last bytes stay in client_out_ for the caller to send after it parks or
+  // releases the server connection, so the connection is free before the client can act on
+  // the reply (another client queued for it, or SHOW domicile.pools, sees it free).
   co_return Status::Ok();
 }
 

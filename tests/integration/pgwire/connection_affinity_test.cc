@@ -4,12 +4,14 @@
 
 #include <chrono>
 #include <future>
+#include <optional>
 #include <set>
 #include <thread>
 
 #include "adapters/catalog/sqlite/sqlite_catalog_store.h"
 #include "contract/catalog_store_fixtures.h"
 #include "integration/pgwire/pgwire_cluster.h"
+#include "integration/pgwire/raw_wire.h"
 #include "support/pg_client.h"
 
 namespace domicile::testing {
@@ -138,6 +140,32 @@ TEST_F(PgwireAffinityLifetimeTest, AParkedConnectionPastItsLifetimeIsReplaced) {
   }
   EXPECT_NE(now, first) << "still on backend " << first << " after 6 s";
   EXPECT_FALSE(BackendAlive("eu-1", first));
+}
+
+// A client that sends its next query before reading the reply (pipelining) gets the reply
+// at once, also when that next query has to wait for a connection.
+TEST_F(PgwireAffinityTest, AReplyGoesOutBeforeAPipelinedQueryWaitsForAConnection) {
+  PgClient holder(ConninfoFor("u1"));  // us-1's only connection, kept by an open transaction
+  ASSERT_TRUE(holder.Exec("BEGIN").ok);
+  ASSERT_TRUE(holder.Exec("SELECT 1").ok);
+  RawWire wire(router().port());
+  ASSERT_TRUE(wire.connected());
+  wire.Send(RawWire::Startup("app", "app"));
+  while (auto m = wire.Read()) {
+    if (m->type == 'Z' || m->type == 'E') break;
+  }
+  auto start = Clock::now();
+  wire.Send(RawWire::Message('Q', std::string("/* domicile.tenant=e1 */ SELECT 1") + '\0') +
+            RawWire::Message('Q', std::string("/* domicile.tenant=u1 */ SELECT 2") + '\0'));
+  std::optional<RawMessage> m;
+  while ((m = wire.Read()) && m->type != 'Z') ASSERT_NE(m->type, 'E') << m->Field('M');
+  ASSERT_TRUE(m.has_value());
+  EXPECT_LT(Clock::now() - start, milliseconds(1500));  // not after acquire_timeout (3 s)
+  // The second waits out acquire_timeout, then gets 53300.
+  auto refused = wire.ReadUntilErrorOrReady();
+  ASSERT_TRUE(refused.has_value());
+  EXPECT_EQ(refused->Field('C'), "53300") << refused->Field('M');
+  EXPECT_TRUE(holder.Exec("COMMIT").ok);
 }
 
 class PgwireAffinityWidePoolTest : public PgwireTest {

@@ -4,6 +4,7 @@
 #include <chrono>
 #include <memory>
 #include <string>
+#include <string_view>
 
 #include "domain/status.h"
 #include "ports/catalog_store.h"
