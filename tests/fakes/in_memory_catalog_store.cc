@@ -4,6 +4,7 @@
 #include <chrono>
 
 namespace domicile::testing {
+
 void ManualChangeWatch::State::Signal() {
   std::lock_guard<std::mutex> lock(mu);
   pending = true;
