@@ -143,8 +143,13 @@ TEST_F(PgwireAffinityLifetimeTest, AParkedConnectionPastItsLifetimeIsReplaced) {
 }
 
 // A client that sends its next query before reading the reply (pipelining) gets the reply
-// at once, also when that next query has to wait for a connection.
-TEST_F(PgwireAffinityTest, AReplyGoesOutBeforeAPipelinedQueryWaitsForAConnection) {
+// at once, also when that next query has to wait for a connection. With the simple and the
+// extended protocol (two Parse/Bind/Execute/Sync batches in one write, as libpq's pipeline
+// mode sends them).
+class PgwirePipelineTest : public PgwireAffinityTest,
+                           public ::testing::WithParamInterface<std::string> {};
+
+TEST_P(PgwirePipelineTest, AReplyGoesOutBeforeAPipelinedQueryWaitsForAConnection) {
   PgClient holder(ConninfoFor("u1"));  // us-1's only connection, kept by an open transaction
   ASSERT_TRUE(holder.Exec("BEGIN").ok);
   ASSERT_TRUE(holder.Exec("SELECT 1").ok);
@@ -155,8 +160,20 @@ TEST_F(PgwireAffinityTest, AReplyGoesOutBeforeAPipelinedQueryWaitsForAConnection
     if (m->type == 'Z' || m->type == 'E') break;
   }
   auto start = Clock::now();
-  wire.Send(RawWire::Message('Q', std::string("/* domicile.tenant=e1 */ SELECT 1") + '\0') +
-            RawWire::Message('Q', std::string("/* domicile.tenant=u1 */ SELECT 2") + '\0'));
+  if (GetParam() == "simple") {
+    wire.Send(RawWire::Message('Q', std::string("/* domicile.tenant=e1 */ SELECT 1") + '\0') +
+              RawWire::Message('Q', std::string("/* domicile.tenant=u1 */ SELECT 2") + '\0'));
+  } else {
+    // Parse, Bind, Execute, Sync for each; no parameters, text results.
+    auto batch = [](const std::string& sql) {
+      const std::string no_counts("\0\0", 2);
+      return RawWire::Message('P', std::string(1, '\0') + sql + '\0' + no_counts) +
+             RawWire::Message('B', std::string("\0\0", 2) + no_counts + no_counts + no_counts) +
+             RawWire::Message('E', std::string("\0\0\0\0\0", 5)) + RawWire::Message('S', "");
+    };
+    wire.Send(batch("/* domicile.tenant=e1 */ SELECT 1") +
+              batch("/* domicile.tenant=u1 */ SELECT 2"));
+  }
   std::optional<RawMessage> m;
   while ((m = wire.Read()) && m->type != 'Z') ASSERT_NE(m->type, 'E') << m->Field('M');
   ASSERT_TRUE(m.has_value());
@@ -167,6 +184,8 @@ TEST_F(PgwireAffinityTest, AReplyGoesOutBeforeAPipelinedQueryWaitsForAConnection
   EXPECT_EQ(refused->Field('C'), "53300") << refused->Field('M');
   EXPECT_TRUE(holder.Exec("COMMIT").ok);
 }
+
+INSTANTIATE_TEST_SUITE_P(Protocols, PgwirePipelineTest, ::testing::Values("simple", "extended"));
 
 class PgwireAffinityWidePoolTest : public PgwireTest {
  protected:
