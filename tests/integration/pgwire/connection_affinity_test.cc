@@ -8,8 +8,6 @@
 #include <set>
 #include <thread>
 
-#include "adapters/catalog/sqlite/sqlite_catalog_store.h"
-#include "contract/catalog_store_fixtures.h"
 #include "integration/pgwire/pgwire_cluster.h"
 #include "integration/pgwire/raw_wire.h"
 #include "support/pg_client.h"
@@ -156,9 +154,7 @@ TEST_P(PgwirePipelineTest, AReplyGoesOutBeforeAPipelinedQueryWaitsForAConnection
   RawWire wire(router().port());
   ASSERT_TRUE(wire.connected());
   wire.Send(RawWire::Startup("app", "app"));
-  while (auto m = wire.Read()) {
-    if (m->type == 'Z' || m->type == 'E') break;
-  }
+  ASSERT_FALSE(wire.ReadUntilErrorOrReady().has_value());
   auto start = Clock::now();
   if (GetParam() == "simple") {
     wire.Send(RawWire::Message('Q', std::string("/* domicile.tenant=e1 */ SELECT 1") + '\0') +
@@ -249,21 +245,22 @@ class PgwireAffinityManyShardsTest : public PgwireTest {
   // with tenants x2 and x3 on them, through the router's catalog as `catalog apply` does,
   // and waits until the router knows them.
   static void AddTwoShards() {
-    auto store = SqliteCatalogStore::Open(router().dir().Sub("data") + "/catalog.db");
-    ASSERT_TRUE(store.ok()) << store.status().ToString();
-    auto map = (*store)->Load();
-    ASSERT_TRUE(map.ok()) << map.status().ToString();
-    const Shard* eu1 = map->FindShard("eu-1");
-    ASSERT_TRUE(eu1 != nullptr);
-    CatalogChange change;
-    change.reason = "affinity test: five shards";
-    for (const char* id : {"2", "3"}) {
-      Shard shard = *eu1;
-      shard.id = std::string("eu-") + id;
-      change.ops.push_back(PutShard{shard});
-      change.ops.push_back(PutTenant{Tenant{std::string("x") + id, {"EU"}, shard.id}});
-    }
-    CommitOrFail(**store, change);
+    ChangeRouterCatalog([](const ShardMap& map) {
+      CatalogChange change;
+      change.reason = "affinity test: five shards";
+      const Shard* eu1 = map.FindShard("eu-1");
+      if (eu1 == nullptr) {
+        ADD_FAILURE() << "no eu-1 in the router's catalog";
+        return change;
+      }
+      for (const char* id : {"2", "3"}) {
+        Shard shard = *eu1;
+        shard.id = std::string("eu-") + id;
+        change.ops.push_back(PutShard{shard});
+        change.ops.push_back(PutTenant{Tenant{std::string("x") + id, {"EU"}, shard.id}});
+      }
+      return change;
+    });
     PgClient probe(ConninfoFor("e1"));
     auto deadline = Clock::now() + std::chrono::seconds(10);
     while (!probe.Exec("SET domicile.tenant = 'x3'").ok && Clock::now() < deadline) {
@@ -304,16 +301,17 @@ class PgwireReaddressTest : public PgwireTest {
   // router's catalog as an operator's `catalog apply` does: a failover to a new primary looks
   // like this to the router.
   static void Readdress(const std::string& id, const std::string& like) {
-    auto store = SqliteCatalogStore::Open(router().dir().Sub("data") + "/catalog.db");
-    ASSERT_TRUE(store.ok()) << store.status().ToString();
-    auto map = (*store)->Load();
-    ASSERT_TRUE(map.ok()) << map.status().ToString();
-    const Shard* current = map->FindShard(id);
-    const Shard* other = map->FindShard(like);
-    ASSERT_TRUE(current != nullptr && other != nullptr);
-    Shard shard = *current;
-    shard.address = other->address;
-    CommitOrFail(**store, CatalogChange{{PutShard{shard}}, "readdress test"});
+    ChangeRouterCatalog([&](const ShardMap& map) {
+      const Shard* current = map.FindShard(id);
+      const Shard* other = map.FindShard(like);
+      if (current == nullptr || other == nullptr) {
+        ADD_FAILURE() << "no " << id << " or " << like << " in the router's catalog";
+        return CatalogChange{};
+      }
+      Shard shard = *current;
+      shard.address = other->address;
+      return CatalogChange{{PutShard{shard}}, "readdress test"};
+    });
   }
 };
 

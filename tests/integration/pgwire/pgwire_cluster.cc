@@ -3,6 +3,9 @@
 
 #include <stdexcept>
 
+#include "adapters/catalog/sqlite/sqlite_catalog_store.h"
+#include "contract/catalog_store_fixtures.h"
+
 namespace domicile::testing {
 namespace {
 
@@ -133,6 +136,14 @@ void PgwireTest::StartRouter(const std::string& settings, int workers) {
   } catch (const std::exception& e) {
     setup_error_ = e.what();
   }
+}
+
+void PgwireTest::ChangeRouterCatalog(const std::function<CatalogChange(const ShardMap&)>& make) {
+  auto store = SqliteCatalogStore::Open(router().dir().Sub("data") + "/catalog.db");
+  ASSERT_TRUE(store.ok()) << store.status().ToString();
+  auto map = (*store)->Load();
+  ASSERT_TRUE(map.ok()) << map.status().ToString();
+  CommitOrFail(**store, make(*map));
 }
 
 void PgwireTest::SetUp() {

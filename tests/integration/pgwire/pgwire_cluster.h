@@ -4,11 +4,14 @@
 
 #include <gtest/gtest.h>
 
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
 #include <vector>
 
+#include "domain/catalog_change.h"
+#include "domain/shard_map.h"
 #include "support/child_process.h"
 #include "support/pg_server.h"
 #include "support/router_process.h"
@@ -71,6 +74,10 @@ class PgwireTest : public ::testing::Test {
     return router().Conninfo() + " options='-c domicile.tenant=" + tenant + "'";
   }
   static PgwireCluster& cluster() { return PgwireCluster::Get(); }
+  // Commits the change `make` builds from the current map to the running router's catalog,
+  // through the store as `catalog apply` or a mover does. The router sees it within its
+  // catalog_ttl_ms.
+  static void ChangeRouterCatalog(const std::function<CatalogChange(const ShardMap&)>& make);
 
   // psql through the router: -X -At, ON_ERROR_STOP, VERBOSITY=verbose (errors carry their
   // SQLSTATE: "ERROR:  0A000: ..."), then `args`.

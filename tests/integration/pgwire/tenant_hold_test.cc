@@ -6,8 +6,6 @@
 #include <future>
 #include <thread>
 
-#include "adapters/catalog/sqlite/sqlite_catalog_store.h"
-#include "contract/catalog_store_fixtures.h"
 #include "integration/pgwire/pgwire_cluster.h"
 #include "support/pg_client.h"
 
@@ -28,9 +26,9 @@ class TenantHoldTest : public PgwireTest {
 
   // Commits `ops` to the router's catalog the way a mover does: through the store, CAS.
   static void CommitToCatalog(std::vector<CatalogOp> ops) {
-    auto store = SqliteCatalogStore::Open(router().dir().Sub("data") + "/catalog.db");
-    ASSERT_TRUE(store.ok()) << store.status().ToString();
-    CommitOrFail(**store, CatalogChange{std::move(ops), "tenant hold test"});
+    ChangeRouterCatalog([&](const ShardMap&) {
+      return CatalogChange{std::move(ops), "tenant hold test"};
+    });
   }
   static void SetState(const std::string& tenant, TenantState state) {
     CommitToCatalog({SetTenantState{tenant, state}});
