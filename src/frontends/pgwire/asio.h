@@ -89,10 +89,11 @@ auto AwaitRead(Socket& socket, const Buffers& buffers, size_t& n, ErrorCode& ec)
 
 // co_await ReadSome(socket, at, n, ec): reads up to kReadChunk bytes into `at`, waiting for
 // them. Asio 1.74 tries a recv() before it waits (and stops only at end of file), so a read
-// that has to wait costs one recv() that fails with EAGAIN. Skipping it after a short read
+// that has to wait costs one recv() that fails with EAGAIN. Skipping it after any short read
 // (the socket looked drained) was tried and reverted: when the peer's data and its FIN arrive
 // before the read, the short read leaves the FIN pending with no edge left for epoll to report
-// (Asio registers no EPOLLRDHUP), and the next read waits forever (asio_read_test.cc).
+// (Asio registers no EPOLLRDHUP), and the next read waits forever (asio_read_test.cc). The
+// reads between requests skip it only when it is safe (quiet_read_buffer.h).
 inline auto ReadSome(Socket& socket, char* at, size_t& n, ErrorCode& ec) {
   return AwaitRead(socket, asio::buffer(at, kReadChunk), n, ec);
 }

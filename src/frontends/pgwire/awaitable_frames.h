@@ -8,7 +8,7 @@
 // This replaces Asio's allocation for awaitable frames by specializing its internal
 // thread_info_base::allocate/deallocate for that purpose. The specialization must be seen
 // before Asio's awaitable.hpp is instantiated anywhere, so this header is included before
-// <boost/asio.hpp> (asio.h, server_read_buffer.h), and it is compiled only for the Boost
+// <boost/asio.hpp> (asio.h, quiet_read_buffer.h), and it is compiled only for the Boost
 // version it was checked against; with another one Asio's own recycling stays.
 #pragma once
 

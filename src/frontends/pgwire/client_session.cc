@@ -321,6 +321,9 @@ awaitable<bool> ClientSession::ResetServerForReuse() {
 awaitable<void> ClientSession::Run() {
   ErrorCode ec;
   socket_.set_option(tcp::no_delay(true), ec);
+  // As PostgreSQL and PgBouncer do; it also ends the session of a client that half-closed
+  // right after a request and went away (quiet_read_buffer.h).
+  socket_.set_option(asio::socket_base::keep_alive(true), ec);
   {
     SteadyTimer deadline(co_await asio::this_coro::executor);  // this session's thread
     deadline.expires_after(ctx_.settings.startup_timeout);
@@ -356,7 +359,7 @@ awaitable<void> ClientSession::Run() {
         if (!FlushClientNow()) co_await FlushClient();
         ErrorCode ec;
         size_t n = 0;
-        co_await ReadMore(n, ec);
+        co_await ReadNextRequest(n, ec);
         Status read = ReadDone(n, ec);
         if (read.ok()) continue;
         got = std::move(read);

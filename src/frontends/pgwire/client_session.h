@@ -83,6 +83,15 @@ class ClientSession : public std::enable_shared_from_this<ClientSession> {
   auto ReadMore(size_t& n, ErrorCode& ec) {
     return ReadSome(socket_, decoder_.Prepare(kReadChunk), n, ec);
   }
+  // ReadMore for the main loop, between requests: a read that ends after the client's Query
+  // or Sync tells the reactor the client now waits for the answer (quiet_read_buffer.h).
+  auto ReadNextRequest(size_t& n, ErrorCode& ec) {
+    bool at_message_start = decoder_.buffered() == 0;
+    return AwaitRead(socket_,
+                     QuietReadBuffer{asio::buffer(decoder_.Prepare(kReadChunk), kReadChunk),
+                                     at_message_start, kClientQuietAfter},
+                     n, ec);
+  }
   Status ReadDone(size_t n, const ErrorCode& ec);
   // The same for a message already buffered, without waiting: nullopt when more bytes are
   // needed (then ReadMessage).

@@ -12,10 +12,10 @@
 
 #include "domain/status.h"
 #include "frontends/pgwire/asio.h"
-#include "frontends/pgwire/coarse_clock.h"
 #include "frontends/pgwire/backend_frame_reader.h"
+#include "frontends/pgwire/coarse_clock.h"
 #include "frontends/pgwire/conninfo.h"
-#include "frontends/pgwire/server_read_buffer.h"
+#include "frontends/pgwire/quiet_read_buffer.h"
 
 namespace domicile::pgwire {
 
@@ -60,10 +60,8 @@ class ServerConnection {
   // `Status st = conn.ReadDone(n, ec);`, then TryReadFrame again.
   auto ReadMore(size_t& n, ErrorCode& ec) {
     bool at_message_start = reader_.buffered() == 0;
-    return AwaitRead(
-        socket_,
-        ServerReadBuffer{asio::buffer(reader_.Prepare(kReadChunk), kReadChunk), at_message_start},
-        n, ec);
+    return ReadQuiet(socket_, reader_.Prepare(kReadChunk), at_message_start, kServerQuietAfter, n,
+                     ec);
   }
   Status ReadDone(size_t n, const ErrorCode& ec);
   // True when bytes of a next message are buffered already.

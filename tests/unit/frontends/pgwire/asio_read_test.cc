@@ -3,14 +3,14 @@
 // file ends a waiting read, and end of file that arrived together with the last data ends the
 // read after it (the case that sank a "skip the speculative recv after a short read" rule:
 // asio.h). A lost wakeup shows here as a read that never completes.
-#include "frontends/pgwire/asio.h"
-#include "frontends/pgwire/server_read_buffer.h"
-
 #include <gtest/gtest.h>
 
 #include <chrono>
 #include <string>
 #include <vector>
+
+#include "frontends/pgwire/asio.h"
+#include "frontends/pgwire/quiet_read_buffer.h"
 
 namespace domicile::pgwire {
 namespace {
@@ -26,15 +26,19 @@ class ReadSomeTest : public ::testing::Test {
   }
 
   // Reads until `want` bytes came (or a read fails), one ReadSome at a time, or one read
-  // through a ServerReadBuffer (the server connection's read) when `as_server`.
-  awaitable<void> ReadUntil(size_t want, bool as_server = false) {
+  // through a QuietReadBuffer (a server connection's or a client session's read) when
+  // `quiet_after` is set. `reply`, when set, is written back after each read, as the router
+  // answers a request.
+  awaitable<void> ReadUntil(size_t want, const char* quiet_after = nullptr,
+                            const std::string& reply = "") {
     std::vector<char> buffer(kReadChunk);
     while (received_.size() < want) {
       ErrorCode ec;
       size_t n = 0;
-      if (as_server) {
+      if (quiet_after != nullptr) {
         co_await AwaitRead(
-            reader_, ServerReadBuffer{asio::buffer(buffer.data(), buffer.size()), true}, n, ec);
+            reader_, QuietReadBuffer{asio::buffer(buffer.data(), buffer.size()), true, quiet_after},
+            n, ec);
       } else {
         co_await ReadSome(reader_, buffer.data(), n, ec);
       }
@@ -44,6 +48,10 @@ class ReadSomeTest : public ::testing::Test {
       }
       received_.append(buffer.data(), n);
       ++reads_;
+      if (!reply.empty()) {
+        ErrorCode write_error;
+        asio::write(reader_, asio::buffer(reply), write_error);
+      }
     }
   }
 
@@ -115,16 +123,44 @@ TEST_F(ReadSomeTest, ServerReadAfterReadyForQueryWakesOnTheNextAnswer) {
   const std::string complete = std::string("C\0\0\0\x0dSELECT 1\0", 14) + ready;
   asio::write(writer_, asio::buffer(complete));
   WriteLater(50ms, complete);  // after the first read marked the socket idle
-  asio::co_spawn(io_, ReadUntil(2 * complete.size(), /*as_server=*/true), asio::detached);
+  asio::co_spawn(io_, ReadUntil(2 * complete.size(), kServerQuietAfter), asio::detached);
   io_.run_for(5s);
   EXPECT_EQ(received_, complete + complete) << "the read after a ReadyForQuery never woke";
   EXPECT_FALSE(error_) << error_.message();
 }
 
-TEST(ServerReadBufferTest, IdleOnlyWhenWholeMessagesEndWithReadyForQuery) {
+const std::string kQuery = std::string("Q\0\0\0\x0dSELECT 1", 13) + '\0';
+
+// The same for a client's read that ends after its Query: its next request wakes the read.
+TEST_F(ReadSomeTest, ClientReadAfterAQueryWakesOnTheNextRequest) {
+  asio::write(writer_, asio::buffer(kQuery));
+  WriteLater(50ms, kQuery);  // after the first read marked the socket quiet
+  asio::co_spawn(io_, ReadUntil(2 * kQuery.size(), kClientQuietAfter), asio::detached);
+  io_.run_for(5s);
+  EXPECT_EQ(received_, kQuery + kQuery) << "the read after a Query never woke";
+  EXPECT_FALSE(error_) << error_.message();
+}
+
+// A client that sends its Query and closes at once: the Query and the FIN arrive together,
+// and the read that takes the Query marks the socket quiet, so no edge is left for the FIN.
+// The router's answer draws a reset from the closed socket, and that must end the next read.
+TEST_F(ReadSomeTest, AClientThatClosedRightAfterItsQueryEndsTheReadAfterTheAnswer) {
+  auto timer = std::make_shared<SteadyTimer>(io_, 50ms);
+  timer->async_wait([this, timer](const ErrorCode&) {
+    asio::write(writer_, asio::buffer(kQuery));
+    writer_.close();
+  });
+  const std::string ready("Z\0\0\0\5I", 6);
+  asio::co_spawn(io_, ReadUntil(1000, kClientQuietAfter, ready), asio::detached);
+  io_.run_for(5s);
+  EXPECT_EQ(received_, kQuery);
+  EXPECT_TRUE(error_) << "the read after the answer to a closed client never ended";
+}
+
+TEST(QuietReadBufferTest, ServerQuietOnlyWhenWholeMessagesEndWithReadyForQuery) {
   const std::string ready("Z\0\0\0\5I", 6);
   const std::string complete("C\0\0\0\x0dSELECT 1\0", 14);
-  auto idle = [](const std::string& s) { return EndsWithReadyForQuery(s.data(), s.size()); };
+  auto idle = [](const std::string& s) { return EndsQuiet(s.data(), s.size(), kServerQuietAfter); };
   EXPECT_TRUE(idle(ready));
   EXPECT_TRUE(idle(complete + ready));
   EXPECT_FALSE(idle(complete));                    // no ReadyForQuery yet
@@ -134,6 +170,26 @@ TEST(ServerReadBufferTest, IdleOnlyWhenWholeMessagesEndWithReadyForQuery) {
   EXPECT_FALSE(idle(std::string("D\0\0\0\x02", 5) + ready));  // a length below 4: not framed
   // Bytes that look like a ReadyForQuery at the end of a longer message are not one.
   EXPECT_FALSE(idle(std::string("D\0\0\0\x0c", 5) + "abc" + ready.substr(0, 5)));
+}
+
+TEST(QuietReadBufferTest, ClientQuietOnlyWhenWholeMessagesEndWithQueryOrSync) {
+  const std::string sync("S\0\0\0\4", 5);
+  const std::string flush("H\0\0\0\4", 5);
+  const std::string execute("E\0\0\0\x09\0\0\0\0\0", 10);
+  const std::string terminate("X\0\0\0\4", 5);
+  auto quiet = [](const std::string& s) {
+    return EndsQuiet(s.data(), s.size(), kClientQuietAfter);
+  };
+  EXPECT_TRUE(quiet(kQuery));
+  EXPECT_TRUE(quiet(execute + sync));
+  EXPECT_TRUE(quiet(kQuery + kQuery));   // pipelined: the answer to the last one is awaited
+  EXPECT_FALSE(quiet(execute));          // the batch goes on: no answer is due
+  EXPECT_FALSE(quiet(execute + flush));  // a Flush may get no answer at all
+  EXPECT_FALSE(quiet(kQuery + terminate));
+  EXPECT_FALSE(quiet(kQuery.substr(0, kQuery.size() - 1)));  // cut short
+  EXPECT_FALSE(quiet(""));
+  // A ReadyForQuery quiets a server read, not a client's.
+  EXPECT_FALSE(quiet(std::string("Z\0\0\0\5I", 6)));
 }
 
 }  // namespace
