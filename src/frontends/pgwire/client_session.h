@@ -18,6 +18,7 @@
 #include "frontends/pgwire/embedded_executor.h"
 #include "frontends/pgwire/fifo_queue.h"
 #include "frontends/pgwire/frontend_decoder.h"
+#include "frontends/pgwire/quiet_read_buffer.h"
 #include "frontends/pgwire/recent_analyses.h"
 #include "frontends/pgwire/router_context.h"
 #include "frontends/pgwire/server_connection.h"
@@ -87,10 +88,8 @@ class ClientSession : public std::enable_shared_from_this<ClientSession> {
   // or Sync tells the reactor the client now waits for the answer (quiet_read_buffer.h).
   auto ReadNextRequest(size_t& n, ErrorCode& ec) {
     bool at_message_start = decoder_.buffered() == 0;
-    return AwaitRead(socket_,
-                     QuietReadBuffer{asio::buffer(decoder_.Prepare(kReadChunk), kReadChunk),
-                                     at_message_start, kClientQuietAfter},
-                     n, ec);
+    return ReadQuiet(socket_, decoder_.Prepare(kReadChunk), at_message_start, kClientQuietAfter, n,
+                     ec);
   }
   Status ReadDone(size_t n, const ErrorCode& ec);
   // The same for a message already buffered, without waiting: nullopt when more bytes are
