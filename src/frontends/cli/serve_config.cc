@@ -110,8 +110,10 @@ Result<ServeConfig> LoadServeConfig(const std::string& path) {
   ConfigReader r(path);
   r.CheckKeys(root, "the settings file", {"server", "pool", "routing", "tables", "users"});
   if (const auto* server = r.Table(root, "server")) {
-    r.CheckKeys(*server, "[server]", {"listen", "workers", "embedded_threads", "max_message_bytes",
-                                     "server_version", "startup_timeout_ms"});
+    r.CheckKeys(*server, "[server]",
+                {"listen", "workers", "embedded_threads", "max_message_bytes", "server_version",
+                 "startup_timeout_ms", "tcp_keepalives_idle", "tcp_keepalives_interval",
+                 "tcp_keepalives_count"});
     std::string listen;
     r.ReadString(*server, "listen", &listen);
     if (!listen.empty()) {
@@ -124,6 +126,10 @@ Result<ServeConfig> LoadServeConfig(const std::string& path) {
            int64_t{1} << 30);
     r.ReadString(*server, "server_version", &config.router.server_version);
     r.ReadMs(*server, "startup_timeout_ms", &config.router.startup_timeout);
+    // Linux's own limits for TCP_KEEPIDLE/TCP_KEEPINTVL (32767 s) and TCP_KEEPCNT (127).
+    r.Read(*server, "tcp_keepalives_idle", &config.router.tcp_keepalives_idle, 0, 32767);
+    r.Read(*server, "tcp_keepalives_interval", &config.router.tcp_keepalives_interval, 0, 32767);
+    r.Read(*server, "tcp_keepalives_count", &config.router.tcp_keepalives_count, 0, 127);
   }
   if (const auto* pool = r.Table(root, "pool")) {
     r.CheckKeys(*pool, "[pool]",

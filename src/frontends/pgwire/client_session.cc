@@ -1,5 +1,8 @@
 #include "frontends/pgwire/client_session.h"
 
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+
 #include "domain/ids.h"
 #include "frontends/pgwire/backend_encoder.h"
 #include "frontends/pgwire/frontend_encoder.h"
@@ -12,6 +15,23 @@ namespace {
 // SendCancel with its own copy of the target (a coroutine keeps its by-value parameters).
 awaitable<void> SendCancelTo(Executor executor, CancelTarget target) {
   co_await SendCancel(std::move(executor), target.endpoint, target.pid, target.secret);
+}
+
+// The keepalive times the settings give (0: the OS default stays). A failure is ignored:
+// the socket then keeps the OS's times.
+void SetKeepaliveTimes(Socket& socket, const RouterSettings& settings) {
+  using Idle = asio::detail::socket_option::integer<IPPROTO_TCP, TCP_KEEPIDLE>;
+  using Interval = asio::detail::socket_option::integer<IPPROTO_TCP, TCP_KEEPINTVL>;
+  using Count = asio::detail::socket_option::integer<IPPROTO_TCP, TCP_KEEPCNT>;
+  ErrorCode ignored;
+  if (settings.tcp_keepalives_idle > 0)
+    socket.set_option(Idle(settings.tcp_keepalives_idle), ignored);
+  if (settings.tcp_keepalives_interval > 0) {
+    socket.set_option(Interval(settings.tcp_keepalives_interval), ignored);
+  }
+  if (settings.tcp_keepalives_count > 0) {
+    socket.set_option(Count(settings.tcp_keepalives_count), ignored);
+  }
 }
 
 // Startup parameters that are not session settings to replay.
@@ -324,6 +344,7 @@ awaitable<void> ClientSession::Run() {
   // As PostgreSQL and PgBouncer do; it also ends the session of a client that half-closed
   // right after a request and went away (quiet_read_buffer.h).
   socket_.set_option(asio::socket_base::keep_alive(true), ec);
+  SetKeepaliveTimes(socket_, ctx_.settings);
   {
     SteadyTimer deadline(co_await asio::this_coro::executor);  // this session's thread
     deadline.expires_after(ctx_.settings.startup_timeout);

@@ -39,6 +39,12 @@ struct RouterSettings {
   // A client must finish startup and authentication within this, or it is disconnected: a
   // half-sent startup packet must not hold a session forever.
   std::chrono::milliseconds startup_timeout{15000};
+  // TCP keepalive on client sockets (always on), in seconds; 0 keeps the OS default, as
+  // PostgreSQL's tcp_keepalives_idle/interval/count do. Keepalive is what ends the session of
+  // a client that half-closed right after a request (quiet_read_buffer.h).
+  int tcp_keepalives_idle = 0;
+  int tcp_keepalives_interval = 0;
+  int tcp_keepalives_count = 0;
   // A new transaction of a tenant a move holds (state held) waits at most this long for the
   // hold to end, then is refused with 55006.
   std::chrono::milliseconds hold_timeout{5000};

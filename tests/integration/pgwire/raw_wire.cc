@@ -57,6 +57,13 @@ void RawWire::Send(const std::string& bytes) {
 
 void RawWire::ShutdownWrite() { shutdown(fd_, SHUT_WR); }
 
+int RawWire::LocalPort() const {
+  sockaddr_in address{};
+  socklen_t size = sizeof address;
+  if (fd_ < 0 || getsockname(fd_, reinterpret_cast<sockaddr*>(&address), &size) != 0) return 0;
+  return ntohs(address.sin_port);
+}
+
 bool RawWire::Fill(size_t want, std::chrono::steady_clock::time_point deadline) {
   while (in_.size() < want) {
     auto left = std::chrono::duration_cast<std::chrono::milliseconds>(

@@ -26,6 +26,8 @@ class RawWire {
   bool connected() const { return fd_ >= 0; }
   void Send(const std::string& bytes);
   void ShutdownWrite();
+  // The client side's own TCP port (to find the connection in /proc/net/tcp); 0 if unknown.
+  int LocalPort() const;
   // The next message; nullopt at EOF (the router closed) or when `timeout` passes
   // (timed_out() tells which).
   std::optional<RawMessage> Read(std::chrono::milliseconds timeout = std::chrono::seconds(5));

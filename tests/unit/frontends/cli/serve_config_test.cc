@@ -64,5 +64,34 @@ TEST_F(ServeConfigTest, ListsEveryProblemWithItsLine) {
   EXPECT_NE(message.find("settings.toml:5:"), std::string::npos) << message;  // mode
 }
 
+TEST_F(ServeConfigTest, KeepaliveTimesDefaultToTheOsAndAreBounded) {
+  auto defaults = Load("[server]\nworkers = 1\n");
+  ASSERT_TRUE(defaults.ok()) << defaults.status().message();
+  EXPECT_EQ(defaults->router.tcp_keepalives_idle, 0);  // 0: the OS's own time stays
+  EXPECT_EQ(defaults->router.tcp_keepalives_interval, 0);
+  EXPECT_EQ(defaults->router.tcp_keepalives_count, 0);
+
+  auto set = Load(
+      "[server]\ntcp_keepalives_idle = 60\ntcp_keepalives_interval = 10\n"
+      "tcp_keepalives_count = 3\n");
+  ASSERT_TRUE(set.ok()) << set.status().message();
+  EXPECT_EQ(set->router.tcp_keepalives_idle, 60);
+  EXPECT_EQ(set->router.tcp_keepalives_interval, 10);
+  EXPECT_EQ(set->router.tcp_keepalives_count, 3);
+
+  auto bad = Load(
+      "[server]\ntcp_keepalives_idle = -1\ntcp_keepalives_interval = 40000\n"
+      "tcp_keepalives_count = 128\n");
+  ASSERT_FALSE(bad.ok());
+  const std::string& message = bad.status().message();
+  EXPECT_NE(message.find("settings.toml:2: tcp_keepalives_idle must be an integer from 0 to 32767"),
+            std::string::npos)
+      << message;
+  EXPECT_NE(message.find("settings.toml:3:"), std::string::npos) << message;
+  EXPECT_NE(message.find("settings.toml:4: tcp_keepalives_count must be an integer from 0 to 127"),
+            std::string::npos)
+      << message;
+}
+
 }  // namespace
 }  // namespace domicile::cli
