@@ -55,6 +55,18 @@ class ReadSomeTest : public ::testing::Test {
     }
   }
 
+  // Sends `message`, which marks the socket quiet, and the same again once the reader waits;
+  // both must be read through a QuietReadBuffer: the second wakes the quiet read.
+  void ExpectTheNextOneWakesAQuietRead(const std::string& message, const char* quiet_after,
+                                       const char* what) {
+    asio::write(writer_, asio::buffer(message));
+    WriteLater(50ms, message);  // after the first read marked the socket quiet
+    asio::co_spawn(io_, ReadUntil(2 * message.size(), quiet_after), asio::detached);
+    io_.run_for(5s);
+    EXPECT_EQ(received_, message + message) << "the read after " << what << " never woke";
+    EXPECT_FALSE(error_) << error_.message();
+  }
+
   // Writes `bytes` to the reader's peer after `delay`, from the io_context's own thread.
   void WriteLater(std::chrono::milliseconds delay, std::string bytes) {
     auto timer = std::make_shared<SteadyTimer>(io_, delay);
@@ -121,24 +133,14 @@ TEST_F(ReadSomeTest, EndOfFileThatCameWithTheDataEndsTheNextRead) {
 TEST_F(ReadSomeTest, ServerReadAfterReadyForQueryWakesOnTheNextAnswer) {
   const std::string ready("Z\0\0\0\5I", 6);
   const std::string complete = std::string("C\0\0\0\x0dSELECT 1\0", 14) + ready;
-  asio::write(writer_, asio::buffer(complete));
-  WriteLater(50ms, complete);  // after the first read marked the socket idle
-  asio::co_spawn(io_, ReadUntil(2 * complete.size(), kServerQuietAfter), asio::detached);
-  io_.run_for(5s);
-  EXPECT_EQ(received_, complete + complete) << "the read after a ReadyForQuery never woke";
-  EXPECT_FALSE(error_) << error_.message();
+  ExpectTheNextOneWakesAQuietRead(complete, kServerQuietAfter, "a ReadyForQuery");
 }
 
 const std::string kQuery = std::string("Q\0\0\0\x0dSELECT 1", 13) + '\0';
 
 // The same for a client's read that ends after its Query: its next request wakes the read.
 TEST_F(ReadSomeTest, ClientReadAfterAQueryWakesOnTheNextRequest) {
-  asio::write(writer_, asio::buffer(kQuery));
-  WriteLater(50ms, kQuery);  // after the first read marked the socket quiet
-  asio::co_spawn(io_, ReadUntil(2 * kQuery.size(), kClientQuietAfter), asio::detached);
-  io_.run_for(5s);
-  EXPECT_EQ(received_, kQuery + kQuery) << "the read after a Query never woke";
-  EXPECT_FALSE(error_) << error_.message();
+  ExpectTheNextOneWakesAQuietRead(kQuery, kClientQuietAfter, "a Query");
 }
 
 // A client that sends its Query and closes at once: the Query and the FIN arrive together,
