@@ -203,6 +203,8 @@ class ClientSession : public std::enable_shared_from_this<ClientSession> {
 
   // Embedded (sqlite) shards, run by ctx_.embedded on worker threads: session_embedded.cc.
   bool Attached() const;  // to a server connection or an embedded session
+  // The version of the catalog this session routes with (route_map_'s).
+  uint64_t RouteVersion() const { return route_map_ ? route_map_->version() : 0; }
   bool RoutesEmbedded(const Shard* shard) const;
   awaitable<Status> AttachEmbedded(const Shard* shard);
   void DetachEmbedded();

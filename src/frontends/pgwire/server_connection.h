@@ -82,6 +82,14 @@ class ServerConnection {
   // The shard whose pool this connection belongs to.
   const std::string& shard_id() const { return shard_id_; }
   void set_shard_id(std::string id) { shard_id_ = std::move(id); }
+  // The shard's address (catalog conninfo) this connection was opened to, and the version of
+  // the catalog that gave the shard that address (or a later one): see ServerPools::Stale.
+  const std::string& address() const { return address_; }
+  uint64_t catalog_version() const { return catalog_version_; }
+  void set_address(std::string address, uint64_t catalog_version) {
+    address_ = std::move(address);
+    catalog_version_ = catalog_version;
+  }
   int32_t backend_pid() const { return backend_pid_; }
   int32_t backend_secret() const { return backend_secret_; }
   // Set once Open succeeds; a session points its CancelSlot here while it holds this.
@@ -109,6 +117,8 @@ class ServerConnection {
   BackendFrameReader reader_;
   ServerEndpoint endpoint_;
   std::string shard_id_;
+  std::string address_;
+  uint64_t catalog_version_ = 0;
   bool broken_ = false;
   int32_t backend_pid_ = 0;
   int32_t backend_secret_ = 0;

@@ -49,12 +49,15 @@ struct ServerPools::Lease {
   std::unique_ptr<ServerConnection> conn;
   uint64_t conn_id = 0;              // the connection this lease is for
   Clock::time_point conn_created{};  // its created_at: set before the pool sees the lease
-  Pool* pool = nullptr;
+  // Shared: a retired pool lives on while sessions hold leases on it. The pool's own list of
+  // leases is cleared when it is dropped (Sweep, Stop), which breaks the cycle.
+  std::shared_ptr<Pool> pool;
 };
 
 struct ServerPools::Pool {
   std::string shard_id;
   std::string address;
+  uint64_t catalog_version = 0;  // the newest catalog the pool was asked with
   ServerEndpoint endpoint;
   Status endpoint_status;
   std::vector<std::unique_ptr<ServerConnection>> idle;  // most recently used at the back
@@ -71,7 +74,13 @@ struct ServerPools::Pool {
 ServerPools::ServerPools(asio::io_context& io, PoolSettings settings)
     : io_(io), settings_(settings) {}
 
-ServerPools::~ServerPools() { Stop(); }
+ServerPools::~ServerPools() {
+  Stop();
+  // Pools and their leases point at each other; sessions may still hold leases.
+  std::lock_guard<std::mutex> lock(mu_);
+  for (auto& [id, pool] : pools_) pool->leases.clear();
+  for (auto& pool : retired_pools_) pool->leases.clear();
+}
 
 void ServerPools::Stop() {
   stopped_ = true;
@@ -135,7 +144,7 @@ bool ServerPools::Park(std::unique_ptr<ServerConnection>& conn, LeasePtr& lease)
     lease = std::make_shared<Lease>();
     lease->conn_id = conn->id();
     lease->conn_created = conn->created_at();
-    lease->pool = it->second.get();
+    lease->pool = it->second;
     if (!it->second->waiters.empty()) {
       lease->state = Lease::kTaken;  // spent at once, unlisted: only the hint above
       return false;
@@ -160,8 +169,8 @@ bool ServerPools::Park(std::unique_ptr<ServerConnection>& conn, LeasePtr& lease)
   return true;  // taken already: the session finds its lease spent
 }
 
-std::unique_ptr<ServerConnection> ServerPools::Unpark(const LeasePtr& lease,
-                                                      std::optional<std::string_view> address) {
+std::unique_ptr<ServerConnection> ServerPools::Unpark(const LeasePtr& lease, const Shard* shard,
+                                                      uint64_t catalog_version) {
   int parked = Lease::kParked;
   if (!lease || !lease->state.compare_exchange_strong(parked, Lease::kInUse)) {
     return nullptr;  // spent: kept by the session as Park's hint of its pool
@@ -169,11 +178,11 @@ std::unique_ptr<ServerConnection> ServerPools::Unpark(const LeasePtr& lease,
   std::unique_ptr<ServerConnection> conn = std::move(lease->conn);
   // No clock read per transaction: Sweep retires a parked connection past server_lifetime.
   // A pool is retired only when someone asks for the shard's new address (PoolFor), which a
-  // session taking back its parked connection never does: the address is compared here (the
-  // pool's is set before the pool is shared and never changes), so traffic follows a changed
-  // address at the next transaction.
+  // session taking back its parked connection never does: the address is compared here, so
+  // traffic follows a changed address at the next transaction.
   const Pool& pool = *lease->pool;
-  if (stopped_ || pool.retired.load() || (address && *address != pool.address) || conn->broken()) {
+  if (stopped_ || pool.retired.load() || (shard && Stale(*conn, *shard, catalog_version)) ||
+      conn->broken()) {
     EndLease(lease);
     Release(std::move(conn), false);  // closed: to an old address, or broken
     return nullptr;
@@ -188,13 +197,18 @@ void ServerPools::EndLease(const LeasePtr& lease) {
   lease->state.compare_exchange_strong(in_use, Lease::kTaken);
 }
 
-ServerPools::Pool& ServerPools::PoolFor(const Shard& shard) {
+ServerPools::Pool& ServerPools::PoolFor(const Shard& shard, uint64_t catalog_version) {
   auto& slot = pools_[shard.id];
+  if (slot && slot->address != shard.address && catalog_version < slot->catalog_version) {
+    return *slot;  // asked with an older catalog than the one that gave the pool its address
+  }
+  if (slot) slot->catalog_version = std::max(slot->catalog_version, catalog_version);
   if (!slot || slot->address != shard.address) {
     // A changed address is a new pool; the old one's connections drain as sessions release.
-    auto pool = std::make_unique<Pool>();
+    auto pool = std::make_shared<Pool>();
     pool->shard_id = shard.id;
     pool->address = shard.address;
+    pool->catalog_version = catalog_version;
     auto endpoint = ParseConninfo(shard.address);
     if (endpoint.ok()) {
       pool->endpoint = *endpoint;
@@ -208,6 +222,11 @@ ServerPools::Pool& ServerPools::PoolFor(const Shard& shard) {
       slot->idle.clear();
       // Its parked connections are closed when their sessions or the recycler find it retired.
       slot->retired = true;
+      // Sessions queued for the old address try again at the new one at once, instead of
+      // waiting out their timeout for a connection to the old one.
+      for (auto& w : slot->waiters) WakeToRetry(w);
+      slot->waiters.clear();
+      WaitersChanged(*slot);
       retired_pools_.push_back(std::move(slot));
     }
     slot = std::move(pool);
@@ -268,13 +287,14 @@ size_t ServerPools::PickIdle(const Pool& pool, const asio::execution_context* ho
   return pool.idle.size() - 1;
 }
 
-std::unique_ptr<ServerConnection> ServerPools::TryAcquireIdle(
-    const Shard& shard, const Executor& executor) {
+std::unique_ptr<ServerConnection> ServerPools::TryAcquireIdle(const Shard& shard,
+                                                              uint64_t catalog_version,
+                                                              const Executor& executor) {
   const asio::execution_context* home = &asio::query(executor, asio::execution::context);
   std::unique_ptr<ServerConnection> conn;
   {
     std::lock_guard<std::mutex> lock(mu_);
-    Pool& pool = PoolFor(shard);
+    Pool& pool = PoolFor(shard, catalog_version);
     // Queued sessions go first; a shard that failed lately and connections to close are
     // Acquire's business.
     if (pool.idle.empty() || !pool.waiters.empty() || pool.failures > 0) return nullptr;
@@ -293,17 +313,20 @@ std::unique_ptr<ServerConnection> ServerPools::TryAcquireIdle(
 }
 
 awaitable<Result<std::unique_ptr<ServerConnection>>> ServerPools::Acquire(const Shard& shard,
-                                                                         QueuePlace& place) {
+                                                                          uint64_t catalog_version,
+                                                                          QueuePlace& place) {
   auto executor = co_await asio::this_coro::executor;
   const asio::execution_context* home = &asio::query(executor, asio::execution::context);
   auto deadline = Clock::now() + settings_.acquire_timeout;
   while (true) {
     std::shared_ptr<Waiter> waiter;
     ServerEndpoint endpoint;
+    std::string address;
+    uint64_t address_version = 0;
     bool moved_broken = false;
     {
       std::unique_lock<std::mutex> lock(mu_);
-      Pool& pool = PoolFor(shard);
+      Pool& pool = PoolFor(shard, catalog_version);
       if (!pool.endpoint_status.ok()) co_return pool.endpoint_status;
       auto now = Clock::now();
       if (pool.failures > 0 && now < pool.down_until) {
@@ -338,6 +361,8 @@ awaitable<Result<std::unique_ptr<ServerConnection>>> ServerPools::Acquire(const 
         ++pool.total;
         ++total_;
         endpoint = pool.endpoint;
+        address = pool.address;
+        address_version = pool.catalog_version;
         if (evicted) {
           lock.unlock();
           evicted.reset();  // closes outside the lock
@@ -381,9 +406,10 @@ awaitable<Result<std::unique_ptr<ServerConnection>>> ServerPools::Acquire(const 
     if (!waiter) {
       auto conn = std::make_unique<ServerConnection>(executor);
       conn->set_shard_id(shard.id);
+      conn->set_address(std::move(address), address_version);
       Status st = co_await conn->Open(endpoint);
       std::lock_guard<std::mutex> lock(mu_);
-      Pool& pool = PoolFor(shard);
+      Pool& pool = PoolFor(shard, catalog_version);
       if (!st.ok()) {
         --pool.total;
         --total_;
@@ -404,10 +430,16 @@ awaitable<Result<std::unique_ptr<ServerConnection>>> ServerPools::Acquire(const 
     if (waiter->conn) {
       auto conn = std::move(waiter->conn);
       lock.unlock();
-      conn->MoveTo(executor);
-      co_return conn;
+      if (!Stale(*conn, shard, catalog_version)) {
+        conn->MoveTo(executor);
+        co_return conn;
+      }
+      // Handed a connection to an address the shard no longer has (a failover while this
+      // session queued): it is closed, and the next round asks for the new address.
+      Release(std::move(conn), false);
+      continue;
     }
-    Pool& pool = PoolFor(shard);
+    Pool& pool = PoolFor(shard, catalog_version);
     pool.waiters.erase(std::remove(pool.waiters.begin(), pool.waiters.end(), waiter),
                        pool.waiters.end());
     WaitersChanged(pool);
@@ -530,6 +562,12 @@ void ServerPools::Sweep() {
         retired.push_back(std::move(parked));
       }
     }
+    // Dropped once every lease on it is spent (TakeParked purged them): no session can park
+    // there any more, and the connections still out close as their sessions release them.
+    std::erase_if(retired_pools_, [](const std::shared_ptr<Pool>& pool) {
+      PurgeSpentLeases(*pool);
+      return pool->leases.empty();
+    });
     for (auto& [id, pool] : pools_) {
       auto& idle = pool->idle;
       // A connection parked by its session for idle_timeout (or past its lifetime) is idle
@@ -569,6 +607,11 @@ void ServerPools::Sweep() {
   }
   doomed.clear();  // closes outside the lock
   for (auto& conn : retired) Release(std::move(conn), false);
+}
+
+size_t ServerPools::retired_pools() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return retired_pools_.size();
 }
 
 std::vector<PoolStats> ServerPools::Stats() const {

@@ -56,15 +56,19 @@ class ServerPools {
   // `place`: the caller's place in pool queues, kept between calls (one per session): a
   // session that queues for every transaction (more clients than connections) then reuses
   // its waiter and timer instead of making them each time. Empty at first.
+  // `catalog_version`: the version of the catalog `shard` comes from. A pool takes its address
+  // from the newest catalog it was asked with: a session still routing with an older one is
+  // given a connection to the newer address, and pools never go back to an old one.
   struct Waiter;
   using QueuePlace = std::shared_ptr<Waiter>;
   awaitable<Result<std::unique_ptr<ServerConnection>>> Acquire(const Shard& shard,
+                                                               uint64_t catalog_version,
                                                                QueuePlace& place);
 
   // An idle connection to `shard`, moved to `executor`'s thread, when one is ready and no
   // session is queued ahead; null otherwise (then Acquire). Never waits, so the hot path of
   // a transaction needs no coroutine for it.
-  std::unique_ptr<ServerConnection> TryAcquireIdle(const Shard& shard,
+  std::unique_ptr<ServerConnection> TryAcquireIdle(const Shard& shard, uint64_t catalog_version,
                                                    const Executor& executor);
 
   // Gives a connection back. `reusable` must be false when the connection is in an unknown
@@ -87,11 +91,16 @@ class ServerPools {
   bool Park(std::unique_ptr<ServerConnection>& conn, LeasePtr& lease);
   // Takes back the connection parked in `lease`; null when another session or the recycler
   // took it meanwhile (the lease is spent), or when it may not be used any more (then it is
-  // closed here): its pool retired, or, given `address` (the shard's address in the session's
-  // catalog), its pool is for another address. A session keeps a spent lease for Park (it
-  // names the pool).
-  std::unique_ptr<ServerConnection> Unpark(const LeasePtr& lease,
-                                           std::optional<std::string_view> address = {});
+  // closed here): its pool retired, or, given `shard` and `catalog_version` (the session's
+  // catalog), it is Stale. A session keeps a spent lease for Park (it names the pool).
+  std::unique_ptr<ServerConnection> Unpark(const LeasePtr& lease, const Shard* shard = nullptr,
+                                           uint64_t catalog_version = 0);
+  // Whether `conn` goes to an address `shard` no longer has: a catalog newer than the one
+  // that gave the connection its address (`catalog_version`) names another one. After a
+  // failover, a session's next transaction must not run at the old address.
+  static bool Stale(const ServerConnection& conn, const Shard& shard, uint64_t catalog_version) {
+    return catalog_version > conn.catalog_version() && conn.address() != shard.address;
+  }
   // The session gives up its lease on the connection it holds (to Release it): spent.
   static void EndLease(const LeasePtr& lease);
 
@@ -101,11 +110,13 @@ class ServerPools {
 
   std::vector<PoolStats> Stats() const;
   size_t total_connections() const { return total_.load(); }
+  // Pools replaced by a changed shard address and not yet dropped by the recycler.
+  size_t retired_pools() const;
   const PoolSettings& settings() const { return settings_; }
 
  private:
   struct Pool;
-  Pool& PoolFor(const Shard& shard);
+  Pool& PoolFor(const Shard& shard, uint64_t catalog_version);
   // Takes the connection parked longest in `pool`, parked for at least `min_parked`, from
   // its session; null when there is none. mu_ held.
   static std::unique_ptr<ServerConnection> TakeParked(
@@ -138,9 +149,11 @@ class ServerPools {
   asio::io_context& io_;
   const PoolSettings settings_;
   mutable std::mutex mu_;
-  std::map<std::string, std::unique_ptr<Pool>> pools_;  // by shard id
-  // Pools replaced by a changed shard address: kept, as leases point to their pool.
-  std::vector<std::unique_ptr<Pool>> retired_pools_;
+  // Shared with the leases made on them (a session keeps a spent lease as a hint of its pool).
+  std::map<std::string, std::shared_ptr<Pool>> pools_;  // by shard id
+  // Pools replaced by a changed shard address, until Sweep has closed the connections their
+  // sessions parked in them and no lease can park there any more.
+  std::vector<std::shared_ptr<Pool>> retired_pools_;
   std::atomic<size_t> total_{0};
   std::atomic<bool> stopped_{false};
   std::unique_ptr<SteadyTimer> janitor_timer_;

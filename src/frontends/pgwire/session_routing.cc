@@ -128,6 +128,12 @@ Result<const Shard*> ClientSession::ChooseShard(const std::vector<TenantCandidat
     // session named another tenant. Nothing lives on the connection, so route afresh.
     Detach(true);
     DetachEmbedded();
+  } else if (server_ && ServerPools::Stale(*server_, *shard, snapshot->version()) &&
+             !InTransaction() && pinned_state_ == 0) {
+    // Between transactions on a kept connection whose shard has a new address (a failover):
+    // the next transaction goes there. Release closes this one, as its pool is retired. With
+    // session state on it (pinned), the session stays where that state is.
+    Detach(true);
   }
   if (shard->state == ShardState::kOffline) {
     return Unavailable("shard " + shard->id + " is offline");
@@ -199,7 +205,7 @@ bool ClientSession::AttachIdle(const Shard& shard) {
     ServerPools::LeasePtr lease = std::move(parked_[i].lease);
     attached_shard_.swap(parked_[i].shard);  // no copy of the id
     parked_.erase(parked_.begin() + static_cast<long>(i));
-    std::unique_ptr<ServerConnection> conn = ctx_.pools.Unpark(lease, shard.address);
+    std::unique_ptr<ServerConnection> conn = ctx_.pools.Unpark(lease, &shard, RouteVersion());
     lease_ = std::move(lease);  // server_'s now, or spent (then the hint)
     // Null: another session took it meanwhile, or the shard's address changed.
     if (!conn) {
@@ -211,17 +217,32 @@ bool ClientSession::AttachIdle(const Shard& shard) {
     if (cancel_slot_) cancel_slot_->target = &server_->cancel_target();
     return true;
   }
-  auto conn = ctx_.pools.TryAcquireIdle(shard, socket_.get_executor());
+  auto conn = ctx_.pools.TryAcquireIdle(shard, RouteVersion(), socket_.get_executor());
   if (!conn) return false;
   Adopt(std::move(conn), shard);
   return true;
 }
 
 awaitable<Status> ClientSession::Attach(const Shard& shard) {
-  auto conn = co_await ctx_.pools.Acquire(shard, queue_place_);
-  if (!conn.ok()) co_return conn.status();
-  Adopt(std::move(*conn), shard);
-  co_return Status::Ok();
+  const Shard* target = &shard;
+  uint64_t version = RouteVersion();
+  std::shared_ptr<const ShardMap> held;  // target's map, once it is a newer one than route_map_
+  while (true) {
+    auto conn = co_await ctx_.pools.Acquire(*target, version, queue_place_);
+    if (!conn.ok()) co_return conn.status();
+    // A wait in the pool's queue can outlast the catalog this statement was routed with: after
+    // a failover meanwhile, the connection must be to the shard's new address.
+    std::shared_ptr<const ShardMap> latest = ctx_.resolver.Snapshot();
+    const Shard* now = latest ? latest->FindShard(target->id) : nullptr;
+    if (now == nullptr || !ServerPools::Stale(**conn, *now, latest->version())) {
+      Adopt(std::move(*conn), *target);
+      co_return Status::Ok();
+    }
+    ctx_.pools.Release(std::move(*conn), false);
+    target = now;
+    version = latest->version();
+    held = std::move(latest);
+  }
 }
 
 void ClientSession::Detach(bool reusable) {

@@ -349,5 +349,95 @@ TEST_F(PgwireReaddressTest, TransactionsFollowAChangedShardAddressAndOldConnecti
   }
 }
 
+// PgwireReaddressTest with a router whose pool holds one connection per shard.
+class PgwireReaddressQueueTest : public PgwireReaddressTest {
+ protected:
+  static void SetUpTestSuite() { StartRouter("[pool]\nmax_size = 1\nacquire_timeout_ms = 4000\n"); }
+};
+
+// `SELECT current_database()` of a new client at `conninfo`, on a thread of its own, with how
+// long it took.
+std::future<std::pair<PgResult, Clock::duration>> CurrentDatabaseAsync(std::string conninfo) {
+  return std::async(std::launch::async, [conninfo] {
+    PgClient client(conninfo);
+    auto start = Clock::now();
+    PgResult r = client.Exec("SELECT current_database()");
+    return std::make_pair(r, Clock::now() - start);
+  });
+}
+
+// A client queued for a full pool when its shard's address changes is served at the new
+// address once the connection it waited for frees up: not handed that connection to the old
+// address, and not left to wait out acquire_timeout.
+TEST_F(PgwireReaddressQueueTest, AClientQueuedAcrossAnAddressChangeIsServedAtTheNewAddress) {
+  PgClient holder(ConninfoFor("e1"));
+  ASSERT_TRUE(holder.connected());
+  ASSERT_TRUE(holder.Exec("BEGIN").ok);
+  ASSERT_EQ(holder.Exec("SELECT current_database()").Scalar(), "eu1");  // eu-1's one connection
+  auto queued = CurrentDatabaseAsync(ConninfoFor("e2"));
+  std::this_thread::sleep_for(milliseconds(300));  // it queues behind the transaction
+  Readdress("eu-1", "br-1");
+  std::this_thread::sleep_for(milliseconds(300));  // past catalog_ttl_ms
+  ASSERT_TRUE(holder.Exec("COMMIT").ok);
+  auto [r, took] = queued.get();
+  EXPECT_EQ(r.Scalar(), "br1") << r.Describe();
+  EXPECT_LT(took, milliseconds(3500));
+}
+
+// The same when another client of the shard meets the new address first (the pool for the
+// old one is retired while a client queues in it): both are served there once the old
+// connection is given back.
+TEST_F(PgwireReaddressQueueTest, ClientsQueuedBeforeAndAfterAnAddressChangeAreServedThere) {
+  PgClient holder(ConninfoFor("u1"));
+  ASSERT_TRUE(holder.connected());
+  ASSERT_TRUE(holder.Exec("BEGIN").ok);
+  ASSERT_EQ(holder.Exec("SELECT current_database()").Scalar(), "us1");
+  auto before = CurrentDatabaseAsync(ConninfoFor("301"));
+  std::this_thread::sleep_for(milliseconds(300));
+  Readdress("us-1", "br-1");
+  std::this_thread::sleep_for(milliseconds(300));
+  auto after = CurrentDatabaseAsync(ConninfoFor("u1"));
+  std::this_thread::sleep_for(milliseconds(300));  // it queues at the new address
+  ASSERT_TRUE(holder.Exec("COMMIT").ok);
+  for (auto* waited : {&before, &after}) {
+    auto [r, took] = waited->get();
+    EXPECT_EQ(r.Scalar(), "br1") << r.Describe();
+    EXPECT_LT(took, milliseconds(3500));
+  }
+}
+
+// PgwireReaddressTest in session pooling, where a client keeps its server connection between
+// transactions.
+class PgwireReaddressSessionModeTest : public PgwireReaddressTest {
+ protected:
+  static void SetUpTestSuite() { StartRouter("[pool]\nmode = \"session\"\n"); }
+};
+
+// After a failover a kept connection's client moves to the new address at its next
+// transaction, and the old connection closes; a client with session state on its connection
+// (a temporary table) stays with that state until it drops it.
+TEST_F(PgwireReaddressSessionModeTest, KeptConnectionsFollowAChangedAddressUnlessTheyHoldState) {
+  PgClient plain(ConninfoFor("e1"));
+  PgClient pinned(ConninfoFor("e2"));
+  ASSERT_TRUE(plain.connected() && pinned.connected());
+  const std::string plain_pid = BackendPid(plain);
+  ASSERT_EQ(BackendPid(plain), plain_pid);  // session pooling: the same connection
+  ASSERT_TRUE(pinned.Exec("CREATE TEMP TABLE scratch (x int)").ok);
+  ASSERT_TRUE(pinned.Exec("INSERT INTO scratch VALUES (7)").ok);
+
+  Readdress("eu-1", "br-1");
+  std::this_thread::sleep_for(milliseconds(300));  // past catalog_ttl_ms
+
+  PgResult r = plain.Exec("SELECT current_database()");
+  EXPECT_EQ(r.Scalar(), "br1") << r.Describe();
+  EXPECT_TRUE(BackendClosesWithin("eu-1", plain_pid, std::chrono::seconds(5)))
+      << "backend " << plain_pid << " at the old address still open";
+  r = pinned.Exec("SELECT x FROM scratch");
+  EXPECT_EQ(r.Scalar(), "7") << r.Describe();
+  EXPECT_EQ(pinned.Exec("SELECT current_database()").Scalar(), "eu1");
+  ASSERT_TRUE(pinned.Exec("DISCARD TEMP").ok);
+  EXPECT_EQ(pinned.Exec("SELECT current_database()").Scalar(), "br1");
+}
+
 }  // namespace
 }  // namespace domicile::testing
