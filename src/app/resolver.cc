@@ -60,15 +60,6 @@ void Resolver::Stop() {
   if (refresher_.joinable()) refresher_.join();
 }
 
-void Resolver::NotifyChanged() {
-  {
-    std::lock_guard<std::mutex> lock(loop_mu_);
-    wake_ = true;
-  }
-  loop_cv_.notify_all();
-  if (watch_) watch_->Interrupt();
-}
-
 void Resolver::RefreshLoop() {
   using Clock = std::chrono::steady_clock;
   Clock::time_point ask_often_until{};  // after a signal: the store is asked every ttl
@@ -82,9 +73,8 @@ void Resolver::RefreshLoop() {
     }
     {
       std::unique_lock<std::mutex> lock(loop_mu_);
-      if (!watch_) loop_cv_.wait_for(lock, options_.ttl, [this] { return stop_ || wake_; });
+      if (!watch_) loop_cv_.wait_for(lock, options_.ttl, [this] { return stop_; });
       if (stop_) return;
-      wake_ = false;
     }
     Refresh();  // errors are kept in last_refresh_status_; the last good map stays
   }

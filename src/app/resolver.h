@@ -50,9 +50,6 @@ class Resolver {
   // Checks the store's version now and loads the catalog if it changed. Safe to call while
   // the refresher runs (serialised internally).
   Status Refresh();
-  // Asks the refresher to check the store now (e.g. after this process committed a change).
-  // From any thread, once Start has returned.
-  void NotifyChanged();
   // Makes `map` current if it is newer than the current one (tests, in-process writers).
   void Publish(std::shared_ptr<const ShardMap> map);
 
@@ -100,7 +97,6 @@ class Resolver {
   std::mutex loop_mu_;
   std::condition_variable loop_cv_;
   bool stop_ = false;
-  bool wake_ = false;
   std::thread refresher_;
 };
 
