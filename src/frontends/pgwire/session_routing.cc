@@ -131,9 +131,9 @@ Result<const Shard*> ClientSession::ChooseShard(const std::vector<TenantCandidat
   } else if (server_ && ServerPools::Stale(*server_, *shard, snapshot->version()) &&
              !InTransaction() && pinned_state_ == 0) {
     // Between transactions on a kept connection whose shard has a new address (a failover):
-    // the next transaction goes there. Release closes this one, as its pool is retired. With
-    // session state on it (pinned), the session stays where that state is.
-    Detach(true);
+    // the next transaction goes there, and this connection is closed. With session state on
+    // it (pinned), the session stays where that state is.
+    Detach(false);
   }
   if (shard->state == ShardState::kOffline) {
     return Unavailable("shard " + shard->id + " is offline");
