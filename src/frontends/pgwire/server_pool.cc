@@ -49,8 +49,9 @@ struct ServerPools::Lease {
   std::unique_ptr<ServerConnection> conn;
   uint64_t conn_id = 0;              // the connection this lease is for
   Clock::time_point conn_created{};  // its created_at: set before the pool sees the lease
-  // Shared: a retired pool lives on while sessions hold leases on it. The pool's own list of
-  // leases is cleared when it is dropped (Sweep, Stop), which breaks the cycle.
+  // Shared: a retired pool lives on while sessions hold leases on it. Sweep drops a retired
+  // pool only once its own list of leases is empty, and the destructor clears the lists of
+  // the rest, so the two never keep each other alive.
   std::shared_ptr<Pool> pool;
 };
 
