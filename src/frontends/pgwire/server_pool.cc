@@ -431,14 +431,9 @@ awaitable<Result<std::unique_ptr<ServerConnection>>> ServerPools::Acquire(const 
     if (waiter->conn) {
       auto conn = std::move(waiter->conn);
       lock.unlock();
-      if (!Stale(*conn, shard, catalog_version)) {
-        conn->MoveTo(executor);
-        co_return conn;
-      }
-      // Handed a connection to an address the shard no longer has (a failover while this
-      // session queued): it is closed, and the next round asks for the new address.
-      Release(std::move(conn), false);
-      continue;
+      // It may be to an address a newer catalog no longer has: the caller checks (Attach).
+      conn->MoveTo(executor);
+      co_return conn;
     }
     Pool& pool = PoolFor(shard, catalog_version);
     pool.waiters.erase(std::remove(pool.waiters.begin(), pool.waiters.end(), waiter),

@@ -58,7 +58,9 @@ class ServerPools {
   // its waiter and timer instead of making them each time. Empty at first.
   // `catalog_version`: the version of the catalog `shard` comes from. A pool takes its address
   // from the newest catalog it was asked with: a session still routing with an older one is
-  // given a connection to the newer address, and pools never go back to an old one.
+  // given a connection to the newer address, and pools never go back to an old one. One
+  // handed over while the caller queued may be to an address the catalog has since replaced:
+  // the caller checks it with Stale against its newest catalog.
   struct Waiter;
   using QueuePlace = std::shared_ptr<Waiter>;
   awaitable<Result<std::unique_ptr<ServerConnection>>> Acquire(const Shard& shard,
