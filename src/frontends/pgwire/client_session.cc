@@ -2,6 +2,7 @@
 
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <sys/socket.h>
 
 #include "domain/ids.h"
 #include "frontends/pgwire/backend_encoder.h"
@@ -17,21 +18,19 @@ awaitable<void> SendCancelTo(Executor executor, CancelTarget target) {
   co_await SendCancel(std::move(executor), target.endpoint, target.pid, target.secret);
 }
 
-// The keepalive times the settings give (0: the OS default stays). A failure is ignored:
-// the socket then keeps the OS's times.
-void SetKeepaliveTimes(Socket& socket, const RouterSettings& settings) {
-  using Idle = asio::detail::socket_option::integer<IPPROTO_TCP, TCP_KEEPIDLE>;
-  using Interval = asio::detail::socket_option::integer<IPPROTO_TCP, TCP_KEEPINTVL>;
-  using Count = asio::detail::socket_option::integer<IPPROTO_TCP, TCP_KEEPCNT>;
+// TCP keepalive on a client socket, as PostgreSQL and PgBouncer have it; it also ends the
+// session of a client that half-closed right after a request and went away
+// (quiet_read_buffer.h). Times the settings give (0: the OS's stays). A failure is ignored:
+// the socket then keeps the OS's behaviour.
+void SetKeepalive(Socket& socket, const RouterSettings& settings) {
   ErrorCode ignored;
-  if (settings.tcp_keepalives_idle > 0)
-    socket.set_option(Idle(settings.tcp_keepalives_idle), ignored);
-  if (settings.tcp_keepalives_interval > 0) {
-    socket.set_option(Interval(settings.tcp_keepalives_interval), ignored);
-  }
-  if (settings.tcp_keepalives_count > 0) {
-    socket.set_option(Count(settings.tcp_keepalives_count), ignored);
-  }
+  socket.set_option(asio::socket_base::keep_alive(true), ignored);
+  auto set_time = [&](int name, int value) {
+    if (value > 0) setsockopt(socket.native_handle(), IPPROTO_TCP, name, &value, sizeof value);
+  };
+  set_time(TCP_KEEPIDLE, settings.tcp_keepalives_idle);
+  set_time(TCP_KEEPINTVL, settings.tcp_keepalives_interval);
+  set_time(TCP_KEEPCNT, settings.tcp_keepalives_count);
 }
 
 // Startup parameters that are not session settings to replay.
@@ -341,10 +340,7 @@ awaitable<bool> ClientSession::ResetServerForReuse() {
 awaitable<void> ClientSession::Run() {
   ErrorCode ec;
   socket_.set_option(tcp::no_delay(true), ec);
-  // As PostgreSQL and PgBouncer do; it also ends the session of a client that half-closed
-  // right after a request and went away (quiet_read_buffer.h).
-  socket_.set_option(asio::socket_base::keep_alive(true), ec);
-  SetKeepaliveTimes(socket_, ctx_.settings);
+  SetKeepalive(socket_, ctx_.settings);
   {
     SteadyTimer deadline(co_await asio::this_coro::executor);  // this session's thread
     deadline.expires_after(ctx_.settings.startup_timeout);
