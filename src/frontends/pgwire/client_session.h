@@ -132,6 +132,21 @@ class ClientSession : public std::enable_shared_from_this<ClientSession> {
   awaitable<Result<const Shard*>> WaitOutHold(
       const std::vector<TenantCandidate>& statement_tenants, std::string* chosen_tenant,
       std::string held, bool* hold_timed_out);
+  // Whether ChooseShardNow's answer is final without waiting: no tenant is held, and the
+  // shard needs no server connection, has this session's, or had an idle one (taken now).
+  bool RoutedNow(const Result<const Shard*>& shard, const std::string& held) {
+    if (!held.empty()) return false;
+    return !shard.ok() || RoutesEmbedded(*shard) || server_ || AttachIdle(**shard);
+  }
+  // The rest of routing when ChooseShardNow's answer is not final: a held tenant (waited out),
+  // or no idle connection (Attach waits in the pool's queue). A wait can outlast the catalog
+  // the batch was routed with, so after one the batch is routed again with the newest: a
+  // tenant a move took elsewhere meanwhile goes there, one it holds now waits, and the
+  // connection taken for the old route goes back. Returns the shard, attached when it is a
+  // PostgreSQL one, or why not.
+  awaitable<Result<const Shard*>> FinishRouting(
+      const Status& collected, const std::vector<TenantCandidate>& statement_tenants,
+      Result<const Shard*> shard, std::string tenant, std::string held, bool* hold_timed_out);
   // A transaction (or an unsynced extended batch) is open on the attached shard.
   bool InTransaction() const;
   // Takes an idle pooled connection to `shard` if one is ready, without waiting; false when

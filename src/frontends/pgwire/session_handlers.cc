@@ -415,7 +415,10 @@ awaitable<void> ClientSession::HandleQuery(std::string_view sql) {
   std::string held;
   bool held_too_long = false;
   Result<const Shard*> shard = ChooseShardNow(st, found, &tenant, &held);
-  if (!held.empty()) shard = co_await WaitOutHold(found, &tenant, std::move(held), &held_too_long);
+  if (!RoutedNow(shard, held)) {
+    shard = co_await FinishRouting(st, found, std::move(shard), std::move(tenant), std::move(held),
+                                   &held_too_long);
+  }
   if (!shard.ok()) {
     RefuseInTransaction(held_too_long ? kHeldTooLong : RouteSqlStateFor(shard.status()),
                         shard.status().message());
@@ -429,14 +432,6 @@ awaitable<void> ClientSession::HandleQuery(std::string_view sql) {
   if (RoutesEmbedded(*shard)) {
     co_await HandleEmbeddedQuery(*shard, sql, info);
     co_return;
-  }
-  if (!server_ && !AttachIdle(**shard)) {
-    st = co_await Attach(**shard);
-    if (!st.ok()) {
-      SendError(RouteSqlStateFor(st), st.message());
-      SendReady();
-      co_return;
-    }
   }
   bool unsynced_begin = AppendSessionReplay();
   // The client's own Query message goes as it came (Run took `sql` out of it just now).
@@ -726,15 +721,14 @@ awaitable<void> ClientSession::HandleBatch() {
   std::string held;
   bool held_too_long = false;
   Result<const Shard*> shard = ChooseShardNow(st, found, &tenant, &held);
-  if (!held.empty()) shard = co_await WaitOutHold(found, &tenant, std::move(held), &held_too_long);
+  if (!RoutedNow(shard, held)) {
+    shard = co_await FinishRouting(st, found, std::move(shard), std::move(tenant), std::move(held),
+                                   &held_too_long);
+  }
   if (shard.ok() && RoutesEmbedded(*shard)) {
     co_await HandleEmbeddedBatch(*shard, messages, executed);
     finish();
     co_return;
-  }
-  if (shard.ok() && !server_ && !AttachIdle(**shard)) {
-    st = co_await Attach(**shard);
-    if (!st.ok()) shard = st;
   }
   if (!shard.ok()) {
     RefuseInTransaction(held_too_long ? kHeldTooLong : RouteSqlStateFor(shard.status()),

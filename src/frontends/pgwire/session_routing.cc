@@ -185,6 +185,27 @@ awaitable<Result<const Shard*>> ClientSession::WaitOutHold(
   co_return shard;
 }
 
+awaitable<Result<const Shard*>> ClientSession::FinishRouting(
+    const Status& collected, const std::vector<TenantCandidate>& found, Result<const Shard*> shard,
+    std::string tenant, std::string held, bool* hold_timed_out) {
+  bool took_connection = false;  // for a route a newer catalog may have changed
+  while (true) {
+    if (!held.empty()) {
+      if (took_connection) Detach(true);  // not kept through the hold
+      shard = co_await WaitOutHold(found, &tenant, std::move(held), hold_timed_out);
+      held.clear();
+    }
+    if (RoutedNow(shard, held)) co_return shard;
+    const uint64_t routed = RouteVersion();
+    Status attached = co_await Attach(**shard);
+    if (!attached.ok()) co_return attached;
+    if (ctx_.resolver.version() == routed) co_return shard;
+    // ChooseShard moves to the newest map; it detaches when the tenant's shard changed.
+    took_connection = true;
+    shard = ChooseShardNow(collected, found, &tenant, &held);
+  }
+}
+
 bool ClientSession::InTransaction() const {
   if (server_) return server_status_ != 'I' || unsynced_;
   return embedded_ && embedded_->attached() &&

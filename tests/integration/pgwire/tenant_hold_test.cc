@@ -4,6 +4,8 @@
 
 #include <chrono>
 #include <future>
+#include <memory>
+#include <string>
 #include <thread>
 
 #include "integration/pgwire/pgwire_cluster.h"
@@ -196,6 +198,90 @@ TEST_F(TenantHoldSessionModeTest, KeptConnectionFollowsTheFlipUnlessPinned) {
   r = pinned.Exec("SELECT count(*) FROM scratch");
   EXPECT_EQ(r.sqlstate, "0A000") << r.Describe();
   EXPECT_NE(r.message.find("pinned to shard br-1"), std::string::npos) << r.message;
+}
+
+// A router whose pool holds one connection per shard, so a client can be made to queue.
+class TenantMoveQueueTest : public TenantHoldTest {
+ protected:
+  static void SetUpTestSuite() {
+    StartRouter(
+        "[pool]\nmax_size = 1\nacquire_timeout_ms = 4000\n"
+        "[routing]\nhold_timeout_ms = 60000\n");
+  }
+  static void TearDownTestSuite() { StopRouter(); }
+
+  // A new client of `tenant` running `sql` (simple protocol) on a thread of its own; the
+  // result is its last statement's.
+  static std::future<PgResult> RunAsync(const std::string& tenant, const std::string& sql) {
+    return std::async(std::launch::async, [tenant, sql] {
+      PgClient client(ConninfoFor(tenant));
+      return client.Exec(sql);
+    });
+  }
+  // The same through the extended protocol: `sql` with $1 bound to the tenant.
+  static std::future<PgResult> RunParamsAsync(const std::string& tenant, const std::string& sql) {
+    return std::async(std::launch::async, [tenant, sql] {
+      PgClient client(ConninfoFor(tenant));
+      return client.ExecParams(sql, {tenant});
+    });
+  }
+  // A client of e2 holding eu-1's one server connection in an open transaction.
+  static std::unique_ptr<PgClient> HoldEu1() {
+    auto holder = std::make_unique<PgClient>(ConninfoFor("e2"));
+    EXPECT_TRUE(holder->Exec("BEGIN").ok);
+    EXPECT_EQ(holder->Exec("SELECT current_database()").Scalar(), "eu1");
+    return holder;
+  }
+};
+
+// A move's flip while a client of the tenant queues for its old shard's connection: once that
+// connection frees up, the client's statement runs on the new shard (its row lands there),
+// not on the old one with the catalog it was routed with before the wait.
+TEST_F(TenantMoveQueueTest, AClientQueuedAcrossAFlipRunsOnTheNewShard) {
+  auto holder = HoldEu1();
+  auto queued = RunAsync("e1",
+                         "INSERT INTO notes VALUES ('e1', 9501, 'queued'); "
+                         "SELECT current_database()");
+  auto queued_extended = RunParamsAsync(
+      "e1", "INSERT INTO notes VALUES ($1, 9502, 'queued') RETURNING current_database()");
+  EXPECT_EQ(queued.wait_for(kSeen), std::future_status::timeout);  // they queue for eu-1
+  Flip("e1", "br-1", {"BR", "EU"});
+  std::this_thread::sleep_for(kSeen);
+  ASSERT_TRUE(holder->Exec("COMMIT").ok);
+
+  for (auto* waited : {&queued, &queued_extended}) {
+    ASSERT_EQ(waited->wait_for(std::chrono::seconds(30)), std::future_status::ready);
+    PgResult r = waited->get();
+    EXPECT_EQ(r.Scalar(), "br1") << r.Describe();
+  }
+  EXPECT_EQ(CountOn("br-1", "e1"), "2");
+  EXPECT_EQ(CountOn("eu-1", "e1"), "0");
+}
+
+// A hold that starts while a client of the tenant queues: the client does not run on the
+// connection it was handed (the move may be copying the tenant's last rows), gives it back to
+// the shard's other tenants, and runs where the flip sends it.
+TEST_F(TenantMoveQueueTest, AClientQueuedWhenAHoldStartsWaitsItOutWithoutTheConnection) {
+  auto holder = HoldEu1();
+  auto queued = RunAsync("101",
+                         "INSERT INTO notes VALUES ('101', 9502, 'queued'); "
+                         "SELECT current_database()");
+  EXPECT_EQ(queued.wait_for(kSeen), std::future_status::timeout);
+  SetState("101", TenantState::kHeld);
+  std::this_thread::sleep_for(kSeen);
+  ASSERT_TRUE(holder->Exec("COMMIT").ok);
+
+  EXPECT_EQ(queued.wait_for(kSeen), std::future_status::timeout);  // held
+  PgResult other = holder->Exec("SELECT current_database()");      // eu-1's connection is free
+  EXPECT_EQ(other.Scalar(), "eu1") << other.Describe();
+  EXPECT_EQ(CountOn("eu-1", "101"), "0");
+
+  Flip("101", "br-1", {"BR", "EU"});
+  ASSERT_EQ(queued.wait_for(std::chrono::seconds(30)), std::future_status::ready);
+  PgResult r = queued.get();
+  EXPECT_EQ(r.Scalar(), "br1") << r.Describe();
+  EXPECT_EQ(CountOn("br-1", "101"), "1");
+  EXPECT_EQ(CountOn("eu-1", "101"), "0");
 }
 
 }  // namespace
