@@ -431,7 +431,8 @@ awaitable<Result<std::unique_ptr<ServerConnection>>> ServerPools::Acquire(const 
     if (waiter->conn) {
       auto conn = std::move(waiter->conn);
       lock.unlock();
-      // It may be to an address a newer catalog no longer has: the caller checks (Attach).
+      // It may be to an address a newer catalog no longer has: the session routes again
+      // (ClientSession::FinishRouting) and drops it.
       conn->MoveTo(executor);
       co_return conn;
     }

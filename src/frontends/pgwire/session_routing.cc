@@ -245,25 +245,12 @@ bool ClientSession::AttachIdle(const Shard& shard) {
 }
 
 awaitable<Status> ClientSession::Attach(const Shard& shard) {
-  const Shard* target = &shard;
-  uint64_t version = RouteVersion();
-  std::shared_ptr<const ShardMap> held;  // target's map, once it is a newer one than route_map_
-  while (true) {
-    auto conn = co_await ctx_.pools.Acquire(*target, version, queue_place_);
-    if (!conn.ok()) co_return conn.status();
-    // A wait in the pool's queue can outlast the catalog this statement was routed with: after
-    // a failover meanwhile, the connection must be to the shard's new address.
-    std::shared_ptr<const ShardMap> latest = ctx_.resolver.Snapshot();
-    const Shard* now = latest ? latest->FindShard(target->id) : nullptr;
-    if (now == nullptr || !ServerPools::Stale(**conn, *now, latest->version())) {
-      Adopt(std::move(*conn), *target);
-      co_return Status::Ok();
-    }
-    ctx_.pools.Release(std::move(*conn), false);
-    target = now;
-    version = latest->version();
-    held = std::move(latest);
-  }
+  // The connection may be to an address a catalog newer than RouteVersion() no longer has
+  // (a failover while this session queued): FinishRouting routes again and ChooseShard drops it.
+  auto conn = co_await ctx_.pools.Acquire(shard, RouteVersion(), queue_place_);
+  if (!conn.ok()) co_return conn.status();
+  Adopt(std::move(*conn), shard);
+  co_return Status::Ok();
 }
 
 void ClientSession::Detach(bool reusable) {
