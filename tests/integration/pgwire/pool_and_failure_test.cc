@@ -42,6 +42,17 @@ TEST_F(PgwirePoolTest, WaitingForABusyShardEndsWith53300) {
   // Another shard's pool is not affected.
   r = elsewhere.Exec("SELECT current_database()");
   EXPECT_EQ(r.Scalar(), "br1") << r.Describe();
+  // Inside a transaction block the refusal fails the transaction, as a shard's own error
+  // would, through either protocol; ROLLBACK ends it.
+  PgClient in_block(ConninfoFor("e2"));
+  ASSERT_TRUE(waiter.Exec("BEGIN").ok);
+  ASSERT_TRUE(in_block.ExecParams("BEGIN", {}).ok);
+  EXPECT_EQ(waiter.Exec("SELECT 1").sqlstate, "53300");
+  EXPECT_EQ(in_block.ExecParams("SELECT $1::int", {"1"}).sqlstate, "53300");
+  for (PgClient* c : {&waiter, &in_block}) {
+    EXPECT_EQ(c->Exec("SELECT 1").sqlstate, "25P02");
+    EXPECT_TRUE(c->Exec("ROLLBACK").ok);
+  }
 
   ASSERT_TRUE(holder.Exec("COMMIT").ok);
   r = waiter.Exec("SELECT count(*) FROM notes WHERE tenant_id = 'e1'");
