@@ -60,7 +60,8 @@ class ServerPools {
   // from the newest catalog it was asked with: a session still routing with an older one is
   // given a connection to the newer address, and pools never go back to an old one. One
   // handed over while the caller queued may be to an address the catalog has since replaced:
-  // the caller checks it with Stale against its newest catalog.
+  // the session routes again after such a wait (ClientSession::FinishRouting), and its
+  // ChooseShard drops a Stale connection.
   struct Waiter;
   using QueuePlace = std::shared_ptr<Waiter>;
   awaitable<Result<std::unique_ptr<ServerConnection>>> Acquire(const Shard& shard,
