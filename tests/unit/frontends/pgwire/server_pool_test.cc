@@ -10,7 +10,10 @@ namespace domicile::pgwire {
 namespace {
 
 Shard ShardAt(const std::string& dbname) {
-  return Shard{.id = "eu-1", .address = "host=127.0.0.1 port=1 dbname=" + dbname};
+  Shard shard;
+  shard.id = "eu-1";
+  shard.address = "host=127.0.0.1 port=1 dbname=" + dbname;
+  return shard;
 }
 
 class ServerPoolsTest : public ::testing::Test {
